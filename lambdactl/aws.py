@@ -1,0 +1,257 @@
+"""The one AWS session/client factory: profile, region, endpoint, retries, user agent, waiters.
+
+Every AWS client in lambdactl comes from :func:`session` (``session().client("lambda")``).
+boto3 is imported lazily here so that ``lambdactl --help`` never pays for it.
+
+- ``--endpoint-url`` / ``AWS_ENDPOINT_URL`` reach any AWS-compatible server (sandbox, moto,
+  LocalStack); ``--sandbox`` points at the running lambdactl sandbox.
+- Standard retry mode; plus :func:`retry` for Lambda's ResourceConflict/TooManyRequests and IAM
+  propagation, with exponential backoff and a time budget.
+- ``--verbose`` logs each call (``aws: lambda.GetFunction 200 12 ms``) on stderr.
+- :data:`CALLS` records every call made in this process (service, operation) so tests and
+  benchmarks can count them.
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from lambdactl import __version__
+from lambdactl.errors import OperationError, UsageError
+from lambdactl.settings import Settings, current
+
+T = TypeVar("T")
+
+MUTATING_PREFIXES = ("Create", "Update", "Delete", "Put", "Publish", "Add", "Remove", "Tag",
+                     "Untag", "Attach", "Detach", "Set", "Subscribe", "Unsubscribe", "Invoke",
+                     "Send", "Upload", "Start", "Stop")
+
+
+@dataclass
+class Call:
+    service: str
+    operation: str
+    ms: float
+    status: int | None
+    bytes_sent: int
+
+    @property
+    def mutating(self) -> bool:
+        return self.operation.startswith(MUTATING_PREFIXES)
+
+
+class CallLog:
+    """Thread-safe record of the AWS calls made through our sessions."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: list[Call] = []
+
+    def add(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def names(self) -> list[str]:
+        return [f"{c.service}.{c.operation}" for c in self.calls]
+
+    def count(self, operation: str) -> int:
+        return sum(1 for c in self.calls if c.operation == operation)
+
+
+CALLS = CallLog()
+
+
+def sandbox_endpoint() -> str:
+    from lambdactl.core import sandbox_state  # local, no heavy imports
+
+    ep = sandbox_state.running_endpoint()
+    if not ep:
+        raise UsageError("the lambdactl sandbox is not running",
+                         hint="start it with 'lambdactl sandbox start --detach'")
+    return ep
+
+
+class AwsSession:
+    """Wraps a boto3 Session; caches one client per (service, region)."""
+
+    def __init__(self, settings: Settings | None = None):
+        import boto3  # lazy
+        from botocore.config import Config
+
+        self.settings = s = settings or current()
+        self.endpoint_url = s.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        sandbox = s.sandbox or os.environ.get("LAMBDACTL_SANDBOX", "") not in ("", "0")
+        if sandbox and not s.endpoint_url:
+            self.endpoint_url = sandbox_endpoint()
+        kwargs: dict[str, Any] = {}
+        if s.profile:
+            kwargs["profile_name"] = s.profile
+        region = s.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        if sandbox:
+            region = region or "us-east-1"
+            kwargs.setdefault("aws_access_key_id", os.environ.get("AWS_ACCESS_KEY_ID", "test"))
+            kwargs.setdefault("aws_secret_access_key", os.environ.get("AWS_SECRET_ACCESS_KEY", "test"))
+        if region:
+            kwargs["region_name"] = region
+        self._session = boto3.session.Session(**kwargs)
+        self.region = self._session.region_name
+        if not self.region:
+            raise UsageError("no AWS region configured",
+                             hint="pass --region or set AWS_REGION (or AWS_DEFAULT_REGION)")
+        attempts = int(os.environ.get("LAMBDACTL_MAX_ATTEMPTS", "6"))
+        self._config = Config(
+            retries={"mode": "standard", "max_attempts": attempts},
+            user_agent_extra=f"lambdactl/{__version__}",
+            connect_timeout=float(os.environ.get("LAMBDACTL_CONNECT_TIMEOUT", "10")),
+            read_timeout=float(os.environ.get("LAMBDACTL_READ_TIMEOUT", "70")),
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._account: str | None = None
+
+    def client(self, service: str, region: str | None = None):
+        key = (service, region or self.region)
+        with self._lock:
+            c = self._clients.get(key)
+            if c is None:
+                c = self._session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
+                                         config=self._config)
+                _instrument(c, service, self.settings)
+                self._clients[key] = c
+            return c
+
+    @property
+    def account_id(self) -> str:
+        if self._account is None:
+            try:
+                self._account = self.client("sts").get_caller_identity()["Account"]
+            except Exception:
+                if self.endpoint_url:
+                    self._account = "123456789012"
+                else:
+                    raise
+        return self._account
+
+    @property
+    def partition(self) -> str:
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+
+def _instrument(client, service: str, settings: Settings) -> None:
+    events = client.meta.events
+    local = threading.local()
+
+    def before(model, params, **_):
+        local.t0 = time.perf_counter()
+        body = params.get("body") if isinstance(params, dict) else None
+        local.size = len(body) if isinstance(body, (bytes, bytearray, str)) else 0
+
+    def after(http_response, parsed, model, **_):
+        ms = (time.perf_counter() - getattr(local, "t0", time.perf_counter())) * 1000
+        status = getattr(http_response, "status_code", None)
+        CALLS.add(Call(service, model.name, ms, status, getattr(local, "size", 0)))
+        if settings.debug:
+            sys.stderr.write(f"aws: {service}.{model.name} {status} {ms:.0f} ms\n")
+
+    events.register("before-call", before)
+    events.register("after-call", after)
+    # Remember the service on ClientErrors (for IAM action hints).
+    events.register("after-call-error", lambda **_: None)
+
+
+_sessions: dict[int, AwsSession] = {}
+
+
+def session(settings: Settings | None = None) -> AwsSession:
+    """The session for the current settings (one per Settings object)."""
+    s = settings or current()
+    key = id(s)
+    sess = _sessions.get(key)
+    if sess is None:
+        sess = AwsSession(s)
+        _sessions.clear()
+        _sessions[key] = sess
+    return sess
+
+
+def reset_sessions() -> None:
+    _sessions.clear()
+
+
+# --- retries and waiting --------------------------------------------------------------------
+
+RETRYABLE_CODES = {"ResourceConflictException", "TooManyRequestsException", "ThrottlingException",
+                   "Throttling", "ServiceException", "InternalFailure", "ServiceUnavailable",
+                   "InternalError", "SlowDown", "RequestLimitExceeded"}
+
+
+def error_code(exc: BaseException) -> str:
+    return (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "") or ""
+
+
+def retry(fn: Callable[[], T], *, budget: float | None = None, codes: set[str] | None = None,
+          also: Callable[[BaseException], bool] | None = None, base: float = 0.25,
+          cap: float = 4.0) -> T:
+    """Call ``fn`` until it succeeds, retrying retryable AWS errors with jittered backoff.
+
+    ``budget`` (seconds, default ``LAMBDACTL_RETRY_BUDGET`` or 60) bounds the total time.
+    """
+    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    if budget is None:
+        budget = float(os.environ.get("LAMBDACTL_RETRY_BUDGET", "60"))
+    codes = RETRYABLE_CODES if codes is None else codes
+    deadline = time.monotonic() + budget
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except (ClientError, BotoConnectionError, HTTPClientError) as exc:
+            retryable = (isinstance(exc, ClientError) and (error_code(exc) in codes or
+                         (exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0) >= 500)) \
+                or isinstance(exc, (BotoConnectionError, HTTPClientError)) or (also is not None and also(exc))
+            if not retryable:
+                raise
+            delay = min(cap, base * (2 ** attempt)) * (0.5 + random.random() / 2)
+            if time.monotonic() + delay > deadline:
+                raise
+            attempt += 1
+            time.sleep(delay)
+
+
+def wait_function_ready(aws: AwsSession, function: str, *, timeout: float = 300) -> dict:
+    """Wait until the function's State is Active and LastUpdateStatus is not InProgress.
+
+    Returns the final configuration. Fails (OperationError) on Failed status or timeout.
+    """
+    lam = aws.client("lambda")
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        cfg = retry(lambda: lam.get_function_configuration(FunctionName=function))
+        state = cfg.get("State", "Active")
+        last = cfg.get("LastUpdateStatus", "Successful")
+        if state == "Failed" or last == "Failed":
+            reason = cfg.get("LastUpdateStatusReason") or cfg.get("StateReason") or "no reason given"
+            raise OperationError(f"function {function} update failed: {reason}")
+        if state in ("Active", "Inactive") and last in ("Successful", None):
+            return cfg
+        if time.monotonic() > deadline:
+            raise OperationError(f"timed out after {timeout:.0f}s waiting for {function} to become ready "
+                                 f"(State={state}, LastUpdateStatus={last})")
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)

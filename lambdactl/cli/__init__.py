@@ -1,0 +1,1 @@
+"""Thin typer sub-apps, one module per command group: parse options, call core, render."""

@@ -1,0 +1,91 @@
+"""The root ``lambdactl`` app: global options, and the registration of every command group.
+
+Each ``lambdactl/cli/<group>.py`` exposes ``register(app)``; none of them imports boto3, rich or
+questionary at module level, so ``lambdactl --help`` stays fast.
+"""
+from __future__ import annotations
+
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from lambdactl import __version__
+from lambdactl.cli.groups import RootGroup
+from lambdactl.settings import OUTPUT_FORMATS, Settings, set_current
+
+HELP = """\
+lambdactl: the whole life of an AWS Lambda function behind one command line.
+
+package → deploy → invoke → publish → route → wire → tune → watch.
+
+Examples:
+
+  lambdactl demo                          # try everything on the local sandbox
+
+  lambdactl init my-fn && cd my-fn && lambdactl deploy
+
+  lambdactl invoke '{"name": "world"}' --logs
+
+  lambdactl ls -o json | jq '.[].name'
+
+The options -o/--output, -y/--yes, -q/--quiet and -v/--verbose may also be given after the
+subcommand. Exit codes: 0 ok, 1 failed, 2 bad input, 3 not found, 4 function error,
+5 changes pending, 130 interrupted.
+"""
+
+app = typer.Typer(cls=RootGroup, help=HELP, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False, add_completion=True,
+                  context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lambdactl {__version__}")
+        raise typer.Exit()
+
+
+def _output_cb(value: Optional[str]) -> Optional[str]:
+    if value is not None and value not in OUTPUT_FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(OUTPUT_FORMATS)}")
+    return value
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    profile: Annotated[Optional[str], typer.Option("--profile", envvar="AWS_PROFILE", help="AWS named profile.", show_envvar=True)] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="AWS region [env: AWS_REGION, AWS_DEFAULT_REGION].")] = None,
+    endpoint_url: Annotated[Optional[str], typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Any AWS-compatible endpoint (sandbox, moto, LocalStack).")] = None,
+    config: Annotated[Optional[str], typer.Option("-c", "--config", envvar="LAMBDACTL_CONFIG", help="Project file (default ./lambdactl.toml).")] = None,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", envvar="LAMBDACTL_OUTPUT", callback=_output_cb, help="Output format: table, json or text.")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only the essential result.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show each AWS call on stderr; tracebacks on errors.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", envvar="NO_COLOR", help="Plain output.")] = False,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Assume yes on confirmations.")] = False,
+    sandbox: Annotated[bool, typer.Option("--sandbox", envvar="LAMBDACTL_SANDBOX", help="Use the running local sandbox.")] = False,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Do not mask secret-looking environment values.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+    set_current(Settings(profile=profile, region=region, endpoint_url=endpoint_url or None,
+                         config_path=config or None, output=output, quiet=quiet, verbose=verbose,
+                         no_color=no_color, yes=yes, sandbox=sandbox, show_secrets=show_secrets))
+    from lambdactl.aws import reset_sessions  # cheap: aws.py imports boto3 lazily
+    reset_sessions()
+
+
+def _register_all() -> None:
+    from lambdactl.cli import (concurrency, deploy, functions, init, invoke, logs, package,
+                               sandbox, triggers, versions, extras)
+
+    for mod in (functions, package, deploy, invoke, versions, triggers, concurrency, logs, init,
+                sandbox, extras):
+        mod.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    app()

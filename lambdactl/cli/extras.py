@@ -1,0 +1,8 @@
+"""Placeholder: filled in by the extras command group."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass

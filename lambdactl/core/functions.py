@@ -1,0 +1,174 @@
+"""Read and delete functions: the records behind ``ls``, ``info`` and ``delete``."""
+from __future__ import annotations
+
+from typing import Any
+
+from lambdactl.aws import AwsSession, retry
+from lambdactl.config import mask_env
+from lambdactl.errors import NotFoundError
+from lambdactl.output import iso
+
+
+def _not_found(exc, name: str) -> NotFoundError:
+    return NotFoundError(f"function not found: {name}",
+                         hint="check the name and region; 'lambdactl ls' lists the functions")
+
+
+def get_configuration(aws: AwsSession, name: str, qualifier: str | None = None) -> dict | None:
+    """The function's configuration, or None if it does not exist."""
+    from botocore.exceptions import ClientError
+
+    kwargs: dict[str, Any] = {"FunctionName": name}
+    if qualifier:
+        kwargs["Qualifier"] = qualifier
+    try:
+        return retry(lambda: aws.client("lambda").get_function_configuration(**kwargs))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def require_configuration(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:
+    cfg = get_configuration(aws, name, qualifier)
+    if cfg is None:
+        raise _not_found(None, f"{name}:{qualifier}" if qualifier else name)
+    return cfg
+
+
+def list_functions(aws: AwsSession) -> list[dict]:
+    lam = aws.client("lambda")
+    out = []
+    for page in lam.get_paginator("list_functions").paginate():
+        for f in page.get("Functions", []):
+            out.append(function_summary(f))
+    out.sort(key=lambda r: r["name"])
+    return out
+
+
+def function_summary(f: dict) -> dict:
+    return {
+        "name": f["FunctionName"],
+        "runtime": f.get("Runtime") or f.get("PackageType"),
+        "memory": f.get("MemorySize"),
+        "timeout": f.get("Timeout"),
+        "architecture": (f.get("Architectures") or ["x86_64"])[0],
+        "last_modified": iso(f.get("LastModified")),
+        "code_size": f.get("CodeSize"),
+        "state": f.get("State", "Active"),
+    }
+
+
+def list_versions(aws: AwsSession, name: str) -> list[dict]:
+    lam = aws.client("lambda")
+    out = []
+    for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
+        out.extend(page.get("Versions", []))
+    return out
+
+
+def list_aliases(aws: AwsSession, name: str) -> list[dict]:
+    lam = aws.client("lambda")
+    out = []
+    for page in lam.get_paginator("list_aliases").paginate(FunctionName=name):
+        out.extend(page.get("Aliases", []))
+    return out
+
+
+def get_policy(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:
+    """The function's resource policy as a dict ({} when there is none)."""
+    import json
+    from botocore.exceptions import ClientError
+
+    kwargs: dict[str, Any] = {"FunctionName": name}
+    if qualifier:
+        kwargs["Qualifier"] = qualifier
+    try:
+        resp = aws.client("lambda").get_policy(**kwargs)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            return {}
+        raise
+    return json.loads(resp.get("Policy") or "{}")
+
+
+def get_info(aws: AwsSession, name: str, qualifier: str | None = None, *, show_secrets: bool = False) -> dict:
+    """Configuration, versions count, aliases, reserved concurrency, triggers count, URL."""
+    from botocore.exceptions import ClientError
+
+    cfg = require_configuration(aws, name, qualifier)
+    fname = cfg["FunctionName"]
+    lam = aws.client("lambda")
+    versions = [v for v in list_versions(aws, fname) if v.get("Version") != "$LATEST"]
+    aliases = list_aliases(aws, fname)
+    try:
+        reserved = lam.get_function_concurrency(FunctionName=fname).get("ReservedConcurrentExecutions")
+    except ClientError:
+        reserved = None
+    try:
+        mappings = []
+        for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fname):
+            mappings.extend(page.get("EventSourceMappings", []))
+    except ClientError:
+        mappings = []
+    policy = get_policy(aws, fname)
+    url = None
+    try:
+        url = lam.get_function_url_config(FunctionName=fname).get("FunctionUrl")
+    except ClientError:
+        url = None
+    # Triggers: event source mappings + distinct policy statements with a source (S3, events, SNS...).
+    sources = set()
+    for st in policy.get("Statement", []):
+        principal = st.get("Principal")
+        svc = principal.get("Service") if isinstance(principal, dict) else principal
+        cond = st.get("Condition", {})
+        arn = (cond.get("ArnLike", {}) or {}).get("AWS:SourceArn") or (cond.get("ArnEquals", {}) or {}).get("AWS:SourceArn")
+        if svc and arn:
+            sources.add((svc, arn))
+    env = (cfg.get("Environment") or {}).get("Variables") or {}
+    return {
+        "name": fname,
+        "arn": cfg.get("FunctionArn"),
+        "runtime": cfg.get("Runtime"),
+        "handler": cfg.get("Handler"),
+        "package_type": cfg.get("PackageType", "Zip"),
+        "architecture": (cfg.get("Architectures") or ["x86_64"])[0],
+        "memory": cfg.get("MemorySize"),
+        "timeout": cfg.get("Timeout"),
+        "ephemeral_storage": (cfg.get("EphemeralStorage") or {}).get("Size", 512),
+        "role": cfg.get("Role"),
+        "description": cfg.get("Description") or "",
+        "state": cfg.get("State", "Active"),
+        "last_update_status": cfg.get("LastUpdateStatus", "Successful"),
+        "last_modified": iso(cfg.get("LastModified")),
+        "code_sha256": cfg.get("CodeSha256"),
+        "code_size": cfg.get("CodeSize"),
+        "version": cfg.get("Version"),
+        "layers": [layer["Arn"] for layer in cfg.get("Layers", [])],
+        "environment": mask_env(env, show_secrets),
+        "tracing": (cfg.get("TracingConfig") or {}).get("Mode"),
+        "versions": len(versions),
+        "aliases": [{"name": a["Name"], "version": a["FunctionVersion"],
+                     "weights": (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}}
+                    for a in aliases],
+        "reserved_concurrency": reserved,
+        "triggers": len(mappings) + len(sources) + (1 if url else 0),
+        "url": url,
+    }
+
+
+def delete_function(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:
+    """Delete the function (or one version). Returns what was deleted."""
+    from botocore.exceptions import ClientError
+
+    kwargs: dict[str, Any] = {"FunctionName": name}
+    if qualifier:
+        kwargs["Qualifier"] = qualifier
+    try:
+        retry(lambda: aws.client("lambda").delete_function(**kwargs))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            raise _not_found(exc, f"{name}:{qualifier}" if qualifier else name)
+        raise
+    return {"name": name, "qualifier": qualifier, "status": "deleted"}

@@ -1,0 +1,35 @@
+"""Function references: name, full/partial ARN, ``name:qualifier``."""
+from __future__ import annotations
+
+import re
+
+from lambdactl.errors import UsageError
+
+_NAME = r"[A-Za-z0-9_-]{1,64}"
+_QUAL = r"(\$LATEST|[A-Za-z0-9_-]{1,128})"
+_FULL_ARN = re.compile(rf"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{{12}}:function:({_NAME})(?::{_QUAL})?$")
+_PARTIAL_ARN = re.compile(rf"^\d{{12}}:function:({_NAME})(?::{_QUAL})?$")
+_PLAIN = re.compile(rf"^({_NAME})(?::{_QUAL})?$")
+
+
+def parse_function_ref(ref: str) -> tuple[str, str | None]:
+    """Return (function_name_or_arn, qualifier). Full ARNs keep their ARN form (minus qualifier)."""
+    ref = (ref or "").strip()
+    m = _FULL_ARN.match(ref)
+    if m:
+        base = ref if m.group(2) is None else ref[: -(len(m.group(2)) + 1)]
+        return base, m.group(2)
+    m = _PARTIAL_ARN.match(ref) or _PLAIN.match(ref)
+    if m:
+        qual = m.group(2)
+        base = ref if qual is None else ref[: -(len(qual) + 1)]
+        return base, qual
+    raise UsageError(f"invalid function name {ref[:80]!r}" + ("…" if len(ref) > 80 else ""),
+                     hint="a name (1-64 letters, digits, '-', '_'), an ARN, or name:qualifier")
+
+
+def short_name(name_or_arn: str) -> str:
+    """The bare function name from a name or ARN."""
+    if ":function:" in name_or_arn:
+        return name_or_arn.split(":function:", 1)[1].split(":", 1)[0]
+    return name_or_arn

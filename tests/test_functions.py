@@ -1,0 +1,155 @@
+"""The spine: ls / info / delete against the moto server, output formats, exit codes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import assert_clean_error
+
+
+def test_ls_empty_json(invoke_cli):
+    r = invoke_cli("ls", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json() == []
+
+
+def test_ls_lists_functions_in_all_formats(invoke_cli, create_function):
+    create_function("alpha", MemorySize=256, Timeout=10)
+    create_function("beta", Architectures=["arm64"])
+    r = invoke_cli("ls", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    assert [f["name"] for f in data] == ["alpha", "beta"]
+    assert data[0]["memory"] == 256 and data[0]["timeout"] == 10
+    assert data[1]["architecture"] == "arm64"
+    assert data[0]["last_modified"].endswith("Z")
+    r = invoke_cli("ls")
+    assert r.exit_code == 0
+    assert "NAME" in r.stdout and "alpha" in r.stdout and "python3.12" in r.stdout
+    r = invoke_cli("ls", "-o", "text")
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].split("\t")[0] == "alpha" and len(lines) == 2
+    r = invoke_cli("-q", "ls")
+    assert r.stdout.split() == ["alpha", "beta"]
+
+
+def test_ls_paginates(invoke_cli, create_function):
+    for i in range(55):
+        create_function(f"fn-{i:02d}")
+    r = invoke_cli("--output", "json", "ls")
+    assert r.exit_code == 0
+    assert len(r.json()) == 55
+
+
+def test_info_shows_configuration_and_masks_secrets(invoke_cli, create_function, boto):
+    create_function("orders", Environment={"Variables": {"STAGE": "prod", "API_KEY": "s3cr3t"}})
+    boto("lambda").publish_version(FunctionName="orders")
+    boto("lambda").create_alias(FunctionName="orders", Name="live", FunctionVersion="1")
+    boto("lambda").put_function_concurrency(FunctionName="orders", ReservedConcurrentExecutions=7)
+    r = invoke_cli("info", "orders", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["name"] == "orders"
+    assert d["environment"] == {"STAGE": "prod", "API_KEY": "****"}
+    assert d["versions"] == 1
+    assert d["aliases"][0]["name"] == "live"
+    assert d["reserved_concurrency"] == 7
+    assert "s3cr3t" not in r.stdout
+    r = invoke_cli("--show-secrets", "info", "orders", "-o", "json")
+    assert r.json()["environment"]["API_KEY"] == "s3cr3t"
+    r = invoke_cli("info", "orders")
+    assert r.exit_code == 0 and "runtime" in r.stdout and "s3cr3t" not in r.stdout
+    r = invoke_cli("info", "orders", "-o", "text")
+    assert "name\torders" in r.stdout
+
+
+def test_info_missing_function_exits_3(invoke_cli):
+    r = invoke_cli("info", "nope")
+    assert_clean_error(r, 3, contains="nope")
+
+
+def test_info_bad_name_exits_2(invoke_cli):
+    r = invoke_cli("info", "bad name!")
+    assert_clean_error(r, 2)
+
+
+def test_delete_requires_yes_when_not_a_tty(invoke_cli, create_function, boto):
+    create_function("victim")
+    r = invoke_cli("delete", "victim")
+    assert_clean_error(r, 2, contains="--yes")
+    assert boto("lambda").get_function(FunctionName="victim")
+    r = invoke_cli("delete", "victim", "--yes")
+    assert r.exit_code == 0, r.stderr
+    names = [f["FunctionName"] for f in boto("lambda").list_functions()["Functions"]]
+    assert "victim" not in names
+
+
+def test_delete_missing_exits_3(invoke_cli):
+    assert_clean_error(invoke_cli("delete", "ghost", "-y"), 3)
+
+
+def test_bad_flag_exits_2(invoke_cli):
+    assert_clean_error(invoke_cli("ls", "--no-such-flag"), 2, contains="--no-such-flag")
+
+
+def test_bad_output_format_exits_2(invoke_cli):
+    assert_clean_error(invoke_cli("ls", "-o", "yaml"), 2)
+
+
+def test_no_region_exits_2(invoke_cli, monkeypatch):
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    r = invoke_cli("ls")
+    assert_clean_error(r, 2, contains="region")
+    assert "AWS_REGION" in r.stderr
+
+
+def test_verbose_logs_aws_calls_on_stderr(invoke_cli, create_function):
+    create_function("one")
+    r = invoke_cli("ls", "-v", "-o", "json")
+    assert r.exit_code == 0
+    assert "aws: lambda.ListFunctions 200" in r.stderr
+    assert json.loads(r.stdout)[0]["name"] == "one"
+
+
+def test_access_denied_hint_names_action():
+    from botocore.exceptions import ClientError
+
+    from lambdactl.errors import translate
+
+    exc = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListFunctions")
+    err = translate(exc)
+    assert err.exit_code == 1 and "lambda:ListFunctions" in err.hint
+
+
+def test_version_and_help(invoke_cli):
+    r = invoke_cli("--version")
+    assert r.exit_code == 0 and r.stdout.startswith("lambdactl ")
+    r = invoke_cli("--help")
+    assert r.exit_code == 0 and "ls" in r.stdout
+
+
+def test_subprocess_ls_json_stdout_and_stderr_split(run_lambdactl, create_function):
+    create_function("sub")
+    p = run_lambdactl("ls", "-o", "json", "--verbose")
+    assert p.returncode == 0, p.stderr
+    assert [f["name"] for f in json.loads(p.stdout)] == ["sub"]
+    assert "lambda.ListFunctions" in p.stderr and "lambda.ListFunctions" not in p.stdout
+
+
+def test_subprocess_not_found_exit_code(run_lambdactl):
+    p = run_lambdactl("info", "ghost")
+    assert p.returncode == 3
+    assert p.stdout == "" and p.stderr.startswith("error:") and "Traceback" not in p.stderr
+
+
+def test_help_does_not_import_boto3():
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "lambdactl", "--help"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0
+    assert "botocore" not in p.stderr and "boto3" not in p.stderr
+    assert "questionary" not in p.stderr
