@@ -54,6 +54,12 @@ def moto_endpoint():
     os.environ.update({k: v for k, v in FAKE_ENV.items()})
     from moto.server import ThreadedMotoServer
 
+    from lambdactl.core import motofixes
+
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    motofixes.apply()  # the same AWS-fidelity fixes the sandbox applies (see motofixes.py)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     port = server._server.server_port

@@ -10,7 +10,7 @@ from lambdactl.errors import UsageError
 from lambdactl.settings import current
 
 FunctionArg = Annotated[Optional[str], typer.Argument(
-    metavar="[FUNCTION]", help="Function name, ARN or name:qualifier (default: the project file's function).",
+    metavar="FUNCTION", help="Function name, ARN or name:qualifier (default: the project file's function).",
     show_default=False)]
 RequiredFunctionArg = Annotated[str, typer.Argument(
     metavar="FUNCTION", help="Function name, ARN or name:qualifier.", show_default=False)]

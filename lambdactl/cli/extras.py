@@ -1,8 +1,109 @@
-"""Placeholder: filled in by the extras command group."""
+"""The rest of a function's configuration: async (event invoke config), dlq, layer, export."""
 from __future__ import annotations
+
+from typing import Annotated, Optional
 
 import typer
 
+from lambdactl.cli.common import FunctionArg, aws, resolve_function
+from lambdactl.errors import UsageError
+from lambdactl.output import emit, info as say, warn
+from lambdactl.settings import current
+
+
+def _show_change(result: dict) -> None:
+    for w in result.get("warnings", []):
+        warn(w)
+    if current().output_format == "json":
+        emit(result)
+        return
+    status = result["status"]
+    if status == "unchanged":
+        say(f"{result['function']}: unchanged")
+    else:
+        say(f"{result['function']}: {status}")
+    after = result.get("after")
+    if isinstance(after, dict):
+        emit(after)
+    elif after is not None:
+        emit({"dead_letter": after})
+
+
+def async_cmd(
+    function: FunctionArg = None,
+    max_retries: Annotated[Optional[int], typer.Option("--max-retries", help="Retries of failed async invocations, 0..2.")] = None,
+    max_event_age: Annotated[Optional[int], typer.Option("--max-event-age", help="Maximum event age in seconds, 60..21600.")] = None,
+    on_success: Annotated[Optional[str], typer.Option("--on-success", help="Destination ARN (SQS, SNS, Lambda, EventBridge).")] = None,
+    on_failure: Annotated[Optional[str], typer.Option("--on-failure", help="Destination ARN (SQS, SNS, Lambda, EventBridge).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the asynchronous invocation config.")] = False,
+    qualifier: Annotated[Optional[str], typer.Option("--qualifier", help="Version or alias.")] = None,
+) -> None:
+    """Show or set asynchronous invocation settings: retries, event age, destinations.
+
+    Without options, shows the current settings. Options merge into what is set.
+
+    Examples:
+
+      lambdactl async orders --max-retries 0 --on-failure arn:aws:sqs:us-east-1:123456789012:failed
+
+      lambdactl async orders --clear
+    """
+    from lambdactl.core import asyncconfig
+
+    name, q = resolve_function(function)
+    qualifier = qualifier or q
+    setting = any(v is not None for v in (max_retries, max_event_age, on_success, on_failure))
+    if clear and setting:
+        raise UsageError("--clear cannot be combined with settings", hint="use one or the other")
+    if setting:
+        asyncconfig.validate(max_retries, max_event_age, on_success, on_failure)
+    session = aws()
+    if clear:
+        _show_change(asyncconfig.clear_async(session, name, qualifier))
+    elif setting:
+        _show_change(asyncconfig.set_async(session, name, max_retries=max_retries, max_event_age=max_event_age,
+                                           on_success=on_success, on_failure=on_failure, qualifier=qualifier))
+    else:
+        rec = asyncconfig.get_async(session, name, qualifier)
+        if rec is None:
+            if current().output_format == "json":
+                emit(None)
+            else:
+                say(f"{name}: no asynchronous invocation config (AWS defaults: 2 retries, 6 h event age)")
+            return
+        emit(rec)
+
+
+def dlq(
+    function: Annotated[str, typer.Argument(metavar="FUNCTION", help="Function name or ARN.")],
+    target: Annotated[Optional[str], typer.Argument(metavar="[ARN]", help="SQS queue or SNS topic ARN.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the dead-letter target.")] = False,
+) -> None:
+    """Set or clear a function's dead-letter queue (SQS) or topic (SNS).
+
+    Examples:
+
+      lambdactl dlq orders arn:aws:sqs:us-east-1:123456789012:orders-dlq
+
+      lambdactl dlq orders --clear
+    """
+    from lambdactl.core import asyncconfig
+
+    if clear and target:
+        raise UsageError("give an ARN or --clear, not both")
+    if not clear and not target:
+        raise UsageError("missing ARN", hint="lambdactl dlq FUNCTION ARN, or --clear")
+    if target:
+        asyncconfig.destination_kind(target, ("sqs", "sns"), "DLQ")
+    name, _ = resolve_function(function, allow_qualifier=False)
+    _show_change(asyncconfig.set_dlq(aws(), name, None if clear else target))
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("async")(async_cmd)
+    app.command("dlq")(dlq)
+    try:
+        from lambdactl.cli import layers as _layers
+        _layers.register(app)
+    except ImportError:
+        pass

@@ -1,0 +1,236 @@
+"""Asynchronous invocation settings: retries, maximum event age, destinations, and the DLQ.
+
+Also the deploy planner ``plan_async`` for ``[function.async]`` in the project file.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from lambdactl.aws import AwsSession, retry, wait_function_ready
+from lambdactl.core.plan import Change, DeployContext, Step
+from lambdactl.errors import NotFoundError, UsageError
+
+_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12}):(.+)$")
+DEST_KINDS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+              "events": "events:PutEvents"}
+
+
+def destination_kind(arn: str, allowed: tuple[str, ...], what: str) -> str:
+    """Validate a destination ARN and return its service; UsageError names the allowed kinds."""
+    m = _ARN_RE.match(arn or "")
+    if not m:
+        raise UsageError(f"{what}: {arn!r} is not an ARN", hint=f"an ARN of: {', '.join(allowed)}")
+    if m.group(1) not in allowed:
+        raise UsageError(f"{what}: a {m.group(1)} ARN is not allowed here",
+                         hint=f"allowed: {', '.join(allowed)}")
+    return m.group(1)
+
+
+def validate(max_retries: int | None = None, max_event_age: int | None = None,
+             on_success: str | None = None, on_failure: str | None = None) -> None:
+    if max_retries is not None and not 0 <= max_retries <= 2:
+        raise UsageError(f"--max-retries {max_retries} is out of range", hint="allowed range: 0..2")
+    if max_event_age is not None and not 60 <= max_event_age <= 21600:
+        raise UsageError(f"--max-event-age {max_event_age} is out of range", hint="allowed range: 60..21600 seconds")
+    for flag, arn in (("--on-success", on_success), ("--on-failure", on_failure)):
+        if arn:
+            destination_kind(arn, ("sqs", "sns", "lambda", "events"), flag)
+
+
+def get_async(aws: AwsSession, function: str, qualifier: str | None = None) -> dict | None:
+    from botocore.exceptions import ClientError
+
+    kw: dict[str, Any] = {"FunctionName": function}
+    if qualifier:
+        kw["Qualifier"] = qualifier
+    try:
+        resp = aws.client("lambda").get_function_event_invoke_config(**kw)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            _require_function(aws, function)
+            return None
+        raise
+    return _record(resp)
+
+
+def _require_function(aws: AwsSession, function: str) -> None:
+    from lambdactl.core.functions import require_configuration
+
+    require_configuration(aws, function)
+
+
+def _record(resp: dict | None) -> dict:
+    resp = resp or {}
+    dest = resp.get("DestinationConfig") or {}
+    return {
+        "max_retries": resp.get("MaximumRetryAttempts"),
+        "max_event_age": resp.get("MaximumEventAgeInSeconds"),
+        "on_success": (dest.get("OnSuccess") or {}).get("Destination") or None,
+        "on_failure": (dest.get("OnFailure") or {}).get("Destination") or None,
+    }
+
+
+def _request(desired: dict) -> dict:
+    kw: dict[str, Any] = {}
+    if desired.get("max_retries") is not None:
+        kw["MaximumRetryAttempts"] = desired["max_retries"]
+    if desired.get("max_event_age") is not None:
+        kw["MaximumEventAgeInSeconds"] = desired["max_event_age"]
+    dest: dict[str, Any] = {}
+    if desired.get("on_success"):
+        dest["OnSuccess"] = {"Destination": desired["on_success"]}
+    if desired.get("on_failure"):
+        dest["OnFailure"] = {"Destination": desired["on_failure"]}
+    if dest:
+        kw["DestinationConfig"] = dest
+    return kw
+
+
+def set_async(aws: AwsSession, function: str, *, max_retries=None, max_event_age=None,
+              on_success=None, on_failure=None, qualifier: str | None = None) -> dict:
+    """Merge the given settings into the function's event invoke config. Returns before/after."""
+    validate(max_retries, max_event_age, on_success, on_failure)
+    before = get_async(aws, function, qualifier)
+    after = dict(before or {"max_retries": None, "max_event_age": None, "on_success": None, "on_failure": None})
+    for k, v in (("max_retries", max_retries), ("max_event_age", max_event_age),
+                 ("on_success", on_success), ("on_failure", on_failure)):
+        if v is not None:
+            after[k] = v
+    if before == after:
+        return {"function": function, "status": "unchanged", "before": before, "after": after, "warnings": []}
+    kw = {"FunctionName": function, **_request(after)}
+    if qualifier:
+        kw["Qualifier"] = qualifier
+    retry(lambda: aws.client("lambda").put_function_event_invoke_config(**kw))
+    warnings = role_warnings(aws, function, [a for a in (after.get("on_success"), after.get("on_failure")) if a])
+    return {"function": function, "status": "updated", "before": before, "after": after, "warnings": warnings}
+
+
+def clear_async(aws: AwsSession, function: str, qualifier: str | None = None) -> dict:
+    before = get_async(aws, function, qualifier)
+    if before is None:
+        return {"function": function, "status": "unchanged", "before": None, "after": None, "warnings": []}
+    kw: dict[str, Any] = {"FunctionName": function}
+    if qualifier:
+        kw["Qualifier"] = qualifier
+    retry(lambda: aws.client("lambda").delete_function_event_invoke_config(**kw))
+    return {"function": function, "status": "cleared", "before": before, "after": None, "warnings": []}
+
+
+def set_dlq(aws: AwsSession, function: str, target: str | None) -> dict:
+    """Set (or clear with None) the function's dead-letter queue/topic."""
+    from lambdactl.core.functions import require_configuration
+
+    if target:
+        destination_kind(target, ("sqs", "sns"), "DLQ")
+    cfg = require_configuration(aws, function)
+    before = (cfg.get("DeadLetterConfig") or {}).get("TargetArn") or None
+    if before == (target or None):
+        return {"function": function, "status": "unchanged", "before": before, "after": before, "warnings": []}
+    lam = aws.client("lambda")
+    wait_function_ready(aws, function)
+    retry(lambda: lam.update_function_configuration(FunctionName=function,
+                                                     DeadLetterConfig={"TargetArn": target or ""}))
+    wait_function_ready(aws, function)
+    warnings = role_warnings(aws, function, [target]) if target else []
+    return {"function": function, "status": "updated" if target else "cleared", "before": before,
+            "after": target or None, "warnings": warnings}
+
+
+def role_warnings(aws: AwsSession, function: str, targets: list[str]) -> list[str]:
+    """Name the actions the function's role lacks for each destination (best effort)."""
+    from lambdactl.core.functions import get_configuration
+
+    cfg = get_configuration(aws, function)
+    if not cfg or not cfg.get("Role"):
+        return []
+    role_name = cfg["Role"].rsplit("/", 1)[-1]
+    try:
+        statements = _role_statements(aws, role_name)
+    except Exception:
+        return []
+    out = []
+    for arn in targets:
+        m = _ARN_RE.match(arn or "")
+        if not m:
+            continue
+        action = DEST_KINDS.get(m.group(1))
+        if action and not _allows(statements, action, arn):
+            out.append(f"the role {role_name} does not allow {action} on {arn}; "
+                       f"add it or deliveries to this destination will fail")
+    return out
+
+
+def _role_statements(aws: AwsSession, role_name: str) -> list[dict]:
+    iam = aws.client("iam")
+    docs = []
+    for name in iam.list_role_policies(RoleName=role_name).get("PolicyNames", []):
+        doc = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        docs.append(json.loads(doc) if isinstance(doc, str) else doc)
+    for pol in iam.list_attached_role_policies(RoleName=role_name).get("AttachedPolicies", []):
+        try:
+            p = iam.get_policy(PolicyArn=pol["PolicyArn"])["Policy"]
+            v = iam.get_policy_version(PolicyArn=pol["PolicyArn"], VersionId=p["DefaultVersionId"])
+            doc = v["PolicyVersion"]["Document"]
+            docs.append(json.loads(doc) if isinstance(doc, str) else doc)
+        except Exception:
+            docs.append({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})  # unknown: don't nag
+    statements = []
+    for d in docs:
+        st = d.get("Statement", [])
+        statements.extend(st if isinstance(st, list) else [st])
+    return statements
+
+
+def _allows(statements: list[dict], action: str, resource: str) -> bool:
+    from fnmatch import fnmatchcase
+
+    for st in statements:
+        if st.get("Effect") != "Allow":
+            continue
+        actions = st.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = st.get("Resource", "*")
+        resources = [resources] if isinstance(resources, str) else resources
+        if any(fnmatchcase(action.lower(), a.lower()) for a in actions) and \
+                any(fnmatchcase(resource, r) for r in resources):
+            return True
+    return False
+
+
+# -- deploy planner -----------------------------------------------------------------------------
+
+def plan_async(ctx: DeployContext) -> list[Step]:
+    """Reconcile ``[function.async]``: put the event invoke config when it differs."""
+    desired_cfg = ctx.project.function.async_
+    if desired_cfg is None or ctx.options.get("code_only"):
+        return []
+    desired = {"max_retries": desired_cfg.max_retries, "max_event_age": desired_cfg.max_event_age,
+               "on_success": desired_cfg.on_success, "on_failure": desired_cfg.on_failure}
+    current = None
+    if ctx.current is not None:
+        try:
+            current = get_async(ctx.aws, ctx.function_name)
+        except NotFoundError:
+            current = None
+    cur = current or {"max_retries": None, "max_event_age": None, "on_success": None, "on_failure": None}
+    # Unset keys in the file keep AWS defaults: compare only what the file sets, but a destination
+    # removed from the file is removed (None means "no destination").
+    changes = []
+    for k, v in desired.items():
+        if k in ("max_retries", "max_event_age") and v is None:
+            continue
+        if cur.get(k) != v:
+            changes.append(Change(f"async.{k}", cur.get(k), v))
+    if not changes:
+        return []
+    merged = {k: (v if v is not None or k in ("on_success", "on_failure") else cur.get(k)) for k, v in desired.items()}
+
+    def apply(c: DeployContext) -> None:
+        kw = {"FunctionName": c.function_name, **_request(merged)}
+        retry(lambda: c.aws.client("lambda").put_function_event_invoke_config(**kw))
+
+    return [Step("async", "update" if current else "create", f"function {ctx.function_name}",
+                 "set asynchronous invocation config (retries, event age, destinations)", apply, changes)]

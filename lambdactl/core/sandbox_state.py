@@ -1,0 +1,84 @@
+"""Where a detached sandbox records its pid/port (the user's state directory). No heavy imports."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+
+def state_dir() -> Path:
+    env = os.environ.get("LAMBDACTL_STATE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "lambdactl"
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("LAMBDACTL_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lambdactl"
+
+
+def state_file() -> Path:
+    return state_dir() / "sandbox.json"
+
+
+def read() -> dict | None:
+    try:
+        return json.loads(state_file().read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write(pid: int, port: int, host: str = "127.0.0.1") -> dict:
+    d = {"pid": pid, "port": port, "host": host, "endpoint": f"http://{host}:{port}"}
+    p = state_file()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps(d))
+    tmp.replace(p)
+    return d
+
+
+def clear() -> None:
+    try:
+        state_file().unlink()
+    except FileNotFoundError:
+        pass
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child is not alive.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def running_endpoint() -> str | None:
+    """The endpoint of the running detached sandbox, or None."""
+    d = read()
+    if not d:
+        return None
+    if not pid_alive(int(d.get("pid", 0))) or not port_open(d.get("host", "127.0.0.1"), int(d["port"])):
+        return None
+    return d["endpoint"]
