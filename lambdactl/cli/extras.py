@@ -102,8 +102,45 @@ def dlq(
 def register(app: typer.Typer) -> None:
     app.command("async")(async_cmd)
     app.command("dlq")(dlq)
+    app.command("export")(export)
     try:
         from lambdactl.cli import layers as _layers
         _layers.register(app)
     except ImportError:
         pass
+
+
+def export(
+    function: FunctionArg = None,
+    format: Annotated[str, typer.Option("--format", help="sam or cloudformation.")] = "sam",
+    out: Annotated[Optional[str], typer.Option("--out", help="Write the template to FILE instead of stdout.")] = None,
+    code_uri: Annotated[str, typer.Option("--code-uri", help="SAM CodeUri for the function's code.")] = "src/",
+) -> None:
+    """Export a function and its wiring as a SAM or CloudFormation template (JSON).
+
+    Includes aliases, event source mappings, EventBridge rules, SNS subscriptions, the URL,
+    async config and reserved concurrency. The template passes cfn-lint.
+
+    Examples:
+
+      lambdactl export orders --format sam > template.json
+
+      lambdactl export orders --format cloudformation --out stack.json
+    """
+    from lambdactl.core.export import FORMATS, export as do_export
+    from lambdactl.output import to_json
+
+    if format not in FORMATS:
+        raise UsageError(f"unknown --format {format!r}", hint="use sam or cloudformation")
+    name, _ = resolve_function(function, allow_qualifier=False)
+    tpl = do_export(aws(), name, format, code_uri)
+    text = to_json(tpl) + "\n"
+    if out:
+        from pathlib import Path
+
+        Path(out).write_text(text)
+        say(f"wrote {out} ({len(tpl['Resources'])} resources)")
+    else:
+        import sys
+
+        sys.stdout.write(text)
