@@ -107,7 +107,7 @@ class AwsSession:
         if not self.region:
             raise UsageError("no AWS region configured",
                              hint="pass --region or set AWS_REGION (or AWS_DEFAULT_REGION)")
-        attempts = int(os.environ.get("LAMBDACTL_MAX_ATTEMPTS", "6"))
+        attempts = int(os.environ.get("LAMBDACTL_MAX_ATTEMPTS", "8"))
         self._config = Config(
             retries={"mode": "standard", "max_attempts": attempts},
             user_agent_extra=f"lambdactl/{__version__}",
@@ -118,13 +118,18 @@ class AwsSession:
         self._lock = threading.Lock()
         self._account: str | None = None
 
-    def client(self, service: str, region: str | None = None):
-        key = (service, region or self.region)
+    def client(self, service: str, region: str | None = None, **config_overrides: Any):
+        """A cached client; ``config_overrides`` are botocore ``Config`` fields (e.g. read_timeout)."""
+        key = (service, region or self.region) + tuple(sorted((k, repr(v)) for k, v in config_overrides.items()))
         with self._lock:
             c = self._clients.get(key)
             if c is None:
+                cfg = self._config
+                if config_overrides:
+                    from botocore.config import Config
+                    cfg = cfg.merge(Config(**config_overrides))
                 c = self._session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
-                                         config=self._config)
+                                         config=cfg)
                 _instrument(c, service, self.settings)
                 self._clients[key] = c
             return c
