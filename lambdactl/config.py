@@ -550,3 +550,59 @@ def loads(text: str, file: str = DEFAULT_FILE, path: Path | None = None) -> Proj
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: invalid TOML: {exc}", hint="check the quoting and brackets on that line")
     return validate(data, file=file, path=path or Path(file).resolve())
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def _toml_value(v: Any) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _toml_key(k: str) -> str:
+    import json
+
+    return k if re.match(r"^[A-Za-z0-9_-]+$", k) else json.dumps(k)
+
+
+def dumps(data: dict) -> str:
+    """Write a project-file dict as TOML (tables, arrays of tables, scalars, lists, inline tables)."""
+    lines: list[str] = []
+
+    def table(prefix: str, d: dict, header: str | None) -> None:
+        scalars = {k: v for k, v in d.items() if not isinstance(v, dict) and not _is_aot(v)}
+        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
+        aots = {k: v for k, v in d.items() if _is_aot(v)}
+        if header is not None and (scalars or not (subs or aots)):
+            if lines:
+                lines.append("")
+            lines.append(header)
+        for k, v in scalars.items():
+            if v is None:
+                continue
+            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+        for k, v in subs.items():
+            name = f"{prefix}.{_toml_key(k)}" if prefix else _toml_key(k)
+            table(name, v, f"[{name}]")
+        for k, items in aots.items():
+            name = f"{prefix}.{_toml_key(k)}" if prefix else _toml_key(k)
+            for item in items:
+                table(name, item, f"[[{name}]]")
+
+    table("", data, None)
+    return "\n".join(lines).strip() + "\n"
+
+
+def _is_aot(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)

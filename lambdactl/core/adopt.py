@@ -1,0 +1,286 @@
+"""``lambdactl init --from FUNCTION``: adopt a live function into a project directory.
+
+Writes ``lambdactl.toml`` from the live configuration (aliases, triggers, concurrency, async
+config included) and downloads and unpacks the deployed code into ``src/``, so that an immediate
+``lambdactl diff`` shows no changes (for code built deterministically; otherwise the first deploy
+re-uploads the same files once, and ``diff`` says so).
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from lambdactl import config as cfgmod
+from lambdactl.aws import AwsSession
+from lambdactl.core.functions import get_policy, list_aliases, require_configuration
+from lambdactl.errors import OperationError, UsageError
+
+
+def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
+    """The project-file dict describing the live function, and notes about what was not captured."""
+    from botocore.exceptions import ClientError
+
+    cfg = require_configuration(aws, name)
+    fname = cfg["FunctionName"]
+    arn = cfg["FunctionArn"]
+    lam = aws.client("lambda")
+    notes: list[str] = []
+    fn: dict[str, Any] = {"name": fname}
+    if cfg.get("PackageType") == "Image":
+        fn["package_type"] = "Image"
+        try:
+            fn["image_uri"] = lam.get_function(FunctionName=fname).get("Code", {}).get("ImageUri")
+        except ClientError:
+            pass
+    else:
+        fn["runtime"] = cfg.get("Runtime")
+        fn["handler"] = cfg.get("Handler")
+        fn["source"] = "src"
+    fn["architecture"] = (cfg.get("Architectures") or ["x86_64"])[0]
+    fn["memory"] = cfg.get("MemorySize", 128)
+    fn["timeout"] = cfg.get("Timeout", 3)
+    fn["ephemeral_storage"] = (cfg.get("EphemeralStorage") or {}).get("Size", 512)
+    fn["role"] = cfg.get("Role", "")
+    if cfg.get("Description"):
+        fn["description"] = cfg["Description"]
+    layers = [layer["Arn"] for layer in cfg.get("Layers", [])]
+    if layers:
+        fn["layers"] = layers
+    tracing = (cfg.get("TracingConfig") or {}).get("Mode")
+    if tracing and tracing != "PassThrough":
+        fn["tracing"] = tracing
+    if cfg.get("KMSKeyArn"):
+        fn["kms_key"] = cfg["KMSKeyArn"]
+    dlq = (cfg.get("DeadLetterConfig") or {}).get("TargetArn")
+    if dlq:
+        fn["dead_letter"] = dlq
+    env = (cfg.get("Environment") or {}).get("Variables") or {}
+    if env:
+        fn["environment"] = dict(env)
+    try:
+        tags = lam.list_tags(Resource=arn).get("Tags", {})
+    except ClientError:
+        tags = {}
+    tags = {k: v for k, v in tags.items() if not k.startswith("aws:")}
+    if tags:
+        fn["tags"] = tags
+    vpc = cfg.get("VpcConfig") or {}
+    if vpc.get("SubnetIds"):
+        fn["vpc"] = {"subnets": list(vpc["SubnetIds"]), "security_groups": list(vpc.get("SecurityGroupIds", []))}
+    try:
+        ev = lam.get_function_event_invoke_config(FunctionName=fname)
+        a: dict[str, Any] = {}
+        if ev.get("MaximumRetryAttempts") is not None:
+            a["max_retries"] = ev["MaximumRetryAttempts"]
+        if ev.get("MaximumEventAgeInSeconds") is not None:
+            a["max_event_age"] = ev["MaximumEventAgeInSeconds"]
+        dest = ev.get("DestinationConfig") or {}
+        if (dest.get("OnSuccess") or {}).get("Destination"):
+            a["on_success"] = dest["OnSuccess"]["Destination"]
+        if (dest.get("OnFailure") or {}).get("Destination"):
+            a["on_failure"] = dest["OnFailure"]["Destination"]
+        if a:
+            fn["async"] = a
+    except ClientError:
+        pass
+    doc: dict[str, Any] = {"function": fn}
+
+    conc: dict[str, Any] = {}
+    try:
+        reserved = lam.get_function_concurrency(FunctionName=fname).get("ReservedConcurrentExecutions")
+        if reserved is not None:
+            conc["reserved"] = reserved
+    except ClientError:
+        pass
+    try:
+        provs = lam.list_provisioned_concurrency_configs(FunctionName=fname).get("ProvisionedConcurrencyConfigs", [])
+        if provs:
+            conc["provisioned"] = [{"qualifier": p["FunctionArn"].rsplit(":", 1)[-1],
+                                    "count": p["RequestedProvisionedConcurrentExecutions"]} for p in provs]
+    except ClientError:
+        pass  # not implemented by every emulator
+    if conc:
+        doc["concurrency"] = conc
+
+    aliases = []
+    for a in sorted(list_aliases(aws, fname), key=lambda x: x["Name"]):
+        entry = {"name": a["Name"], "version": str(a["FunctionVersion"])}
+        if a.get("Description"):
+            entry["description"] = a["Description"]
+        weights = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        if weights:
+            notes.append(f"alias {a['Name']} routes {weights} to a canary: the project file records only its "
+                         f"primary version; use 'lambdactl alias' to manage the canary")
+        aliases.append(entry)
+    if aliases:
+        doc["aliases"] = aliases
+
+    triggers = _live_triggers(aws, fname, arn, notes)
+    if triggers:
+        doc["triggers"] = triggers
+    return doc, notes
+
+
+def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> list[dict]:
+    from botocore.exceptions import ClientError
+
+    lam = aws.client("lambda")
+    out: list[dict] = []
+    for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fname):
+        for m in page.get("EventSourceMappings", []):
+            src = m.get("EventSourceArn", "")
+            kind = src.split(":")[2] if src.count(":") >= 2 else ""
+            if kind not in ("sqs", "kinesis", "dynamodb"):
+                continue
+            t: dict[str, Any] = {"type": kind, "source": src}
+            if m.get("BatchSize") is not None:
+                t["batch_size"] = m["BatchSize"]
+            if m.get("MaximumBatchingWindowInSeconds"):
+                t["window"] = m["MaximumBatchingWindowInSeconds"]
+            if kind != "sqs" and m.get("StartingPosition"):
+                t["starting_position"] = m["StartingPosition"]
+            if m.get("State") in ("Disabled", "Disabling"):
+                t["enabled"] = False
+            out.append(t)
+    try:
+        ev = aws.client("events")
+        for bus in _buses(ev):
+            kw = {"TargetArn": arn}
+            if bus != "default":
+                kw["EventBusName"] = bus
+            for rule_name in ev.list_rule_names_by_target(**kw).get("RuleNames", []):
+                rkw = {"Name": rule_name}
+                if bus != "default":
+                    rkw["EventBusName"] = bus
+                rule = ev.describe_rule(**rkw)
+                tkw = {"Rule": rule_name}
+                if bus != "default":
+                    tkw["EventBusName"] = bus
+                targets = [x for x in ev.list_targets_by_rule(**tkw).get("Targets", []) if x.get("Arn", "").startswith(arn)]
+                inp = targets[0].get("Input") if targets else None
+                if rule.get("ScheduleExpression"):
+                    t = {"type": "schedule", "expression": rule["ScheduleExpression"], "name": rule_name}
+                else:
+                    t = {"type": "eventbridge", "pattern": rule.get("EventPattern") or "{}", "name": rule_name}
+                    if bus != "default":
+                        t["bus"] = bus
+                if inp:
+                    t["input"] = inp
+                out.append(t)
+    except ClientError:
+        notes.append("could not read EventBridge rules")
+    try:
+        sns = aws.client("sns")
+        for page in sns.get_paginator("list_subscriptions").paginate():
+            for s in page.get("Subscriptions", []):
+                if s.get("Protocol") == "lambda" and s.get("Endpoint", "").split(":")[:7] == arn.split(":")[:7]:
+                    out.append({"type": "sns", "topic": s["TopicArn"]})
+    except ClientError:
+        notes.append("could not read SNS subscriptions")
+    try:
+        url = lam.get_function_url_config(FunctionName=fname)
+        t = {"type": "url", "auth": url.get("AuthType", "AWS_IAM")}
+        cors = url.get("Cors")
+        if cors:
+            t["cors"] = {_snake(k): v for k, v in cors.items()}
+        out.append(t)
+    except ClientError:
+        pass
+    # S3: buckets named in the policy, confirmed against each bucket's notification config.
+    policy = get_policy(aws, fname)
+    buckets = set()
+    for st in policy.get("Statement", []):
+        principal = st.get("Principal")
+        svc = principal.get("Service") if isinstance(principal, dict) else principal
+        src = ((st.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn", "")
+        if svc == "s3.amazonaws.com" and src.startswith("arn:aws:s3:::"):
+            buckets.add(src.split(":::", 1)[1])
+    s3 = aws.client("s3")
+    for b in sorted(buckets):
+        try:
+            conf = s3.get_bucket_notification_configuration(Bucket=b)
+        except ClientError:
+            notes.append(f"could not read the notification configuration of bucket {b}")
+            continue
+        for c in conf.get("LambdaFunctionConfigurations", []):
+            if c.get("LambdaFunctionArn", "").split(":")[:7] != arn.split(":")[:7]:
+                continue
+            t = {"type": "s3", "bucket": b, "events": list(c.get("Events", []))}
+            for rule in ((c.get("Filter") or {}).get("Key") or {}).get("FilterRules", []):
+                t[rule["Name"].lower()] = rule["Value"]
+            out.append(t)
+    return out
+
+
+def _snake(k: str) -> str:
+    import re
+
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", k).lower()
+
+
+def _buses(ev) -> list[str]:
+    try:
+        return [b["Name"] for b in ev.list_event_buses().get("EventBuses", [])] or ["default"]
+    except Exception:
+        return ["default"]
+
+
+def download_code(aws: AwsSession, name: str) -> bytes:
+    """The deployed zip (via GetFunction's pre-signed Code.Location)."""
+    import urllib.error
+    import urllib.request
+
+    resp = aws.client("lambda").get_function(FunctionName=name)
+    loc = (resp.get("Code") or {}).get("Location")
+    if not loc:
+        raise OperationError(f"{name}: AWS returned no code location", hint="is it a container image function?")
+    try:
+        with urllib.request.urlopen(loc, timeout=60) as r:
+            return r.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise OperationError(f"could not download the code of {name}: {getattr(exc, 'reason', exc)}",
+                             hint="the pre-signed URL may have expired, or the emulator cannot serve code")
+
+
+def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, with_code: bool = True) -> dict:
+    directory = Path(directory)
+    doc, notes = live_project(aws, name)
+    toml_path = directory / cfgmod.DEFAULT_FILE
+    src = directory / "src"
+    existing = [p for p in (toml_path,) if p.exists()]
+    if with_code and src.exists() and any(src.iterdir()):
+        existing.append(src)
+    if existing and not force:
+        raise UsageError("refusing to overwrite: " + ", ".join(str(p) for p in existing),
+                         hint="use --force, or choose another DIR")
+    text = "# Adopted from the live function by 'lambdactl init --from'.\n" + cfgmod.dumps(doc)
+    cfgmod.loads(text, file=str(toml_path))  # what we write must load
+    files = 0
+    if with_code and doc["function"].get("package_type", "Zip") == "Zip":
+        data = download_code(aws, name)
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile:
+            raise OperationError(f"the downloaded code of {name} is not a zip file")
+        src.mkdir(parents=True, exist_ok=True)
+        root = src.resolve()
+        for info in zf.infolist():
+            target = (src / info.filename).resolve()
+            if root not in target.parents and target != root:
+                raise OperationError(f"unsafe path in the function's zip: {info.filename}")
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(info))
+            mode = (info.external_attr >> 16) & 0o777
+            target.chmod(0o755 if mode & 0o111 else 0o644)
+            files += 1
+    directory.mkdir(parents=True, exist_ok=True)
+    toml_path.write_text(text)
+    return {"function": name, "directory": str(directory), "project_file": str(toml_path), "files": files,
+            "aliases": len(doc.get("aliases", [])), "triggers": len(doc.get("triggers", [])),
+            "notes": notes}
