@@ -1,0 +1,456 @@
+"""alias list/show/set/delete/shift/promote/rollback and the deploy alias planner, against moto."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from tests.conftest import SAMPLE_HANDLER, assert_clean_error
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _publish_n(create_function, boto, make_zip, n: int, name: str = "fn") -> None:
+    """Create ``name`` and publish versions 1..n (each with different code)."""
+    create_function(name)
+    lam = boto("lambda")
+    lam.publish_version(FunctionName=name)
+    for i in range(2, n + 1):
+        lam.update_function_code(FunctionName=name,
+                                 ZipFile=make_zip({"app.py": SAMPLE_HANDLER + f"\n# v{i}\n"}))
+        lam.publish_version(FunctionName=name)
+
+
+def _alias(boto, name="live", fn="fn"):
+    a = boto("lambda").get_alias(FunctionName=fn, Name=name)
+    return a["FunctionVersion"], (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+
+
+def _session():
+    from lambdactl.aws import AwsSession
+    from lambdactl.settings import Settings
+
+    return AwsSession(Settings())
+
+
+def _put_metrics(boto, fn, alias, version, *, errors: float, invocations: float) -> None:
+    dims = [{"Name": "FunctionName", "Value": fn}, {"Name": "Resource", "Value": f"{fn}:{alias}"},
+            {"Name": "ExecutedVersion", "Value": str(version)}]
+    now = dt.datetime.now(dt.timezone.utc)
+    boto("cloudwatch").put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Errors", "Dimensions": dims, "Value": errors, "Unit": "Count", "Timestamp": now},
+        {"MetricName": "Invocations", "Dimensions": dims, "Value": invocations, "Unit": "Count", "Timestamp": now},
+    ])
+
+
+@pytest.fixture
+def two_versions(create_function, boto, make_zip):
+    _publish_n(create_function, boto, make_zip, 2)
+    return "fn"
+
+
+# --- set / list / show / delete -----------------------------------------------------------
+
+def test_alias_set_creates_updates_and_reports_unchanged(invoke_cli, two_versions, boto):
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "1", "--description", "prod", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["status"] == "created" and d["before"] is None and d["after"] == {"1": 100}
+    assert _alias(boto) == ("1", {})
+    assert boto("lambda").get_alias(FunctionName="fn", Name="live")["Description"] == "prod"
+
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "1")
+    assert r.exit_code == 0 and "unchanged" in r.stderr
+    assert "unchanged" in r.stdout and "1 (100%)" in r.stdout
+
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "1", "--weight", "2=10%", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "updated" and r.json()["after"] == {"1": 90, "2": 10}
+    assert _alias(boto) == ("1", {"2": 0.1})
+    assert boto("lambda").get_alias(FunctionName="fn", Name="live")["Description"] == "prod"   # kept
+
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "1", "--weight", "2=10", "-o", "json")
+    assert r.json()["status"] == "unchanged"
+
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "2")          # routing exactly as given
+    assert r.exit_code == 0, r.stderr
+    assert "before" in r.stdout and "1 (90%) + 2 (10%)" in r.stdout and "2 (100%)" in r.stdout
+    assert _alias(boto) == ("2", {})
+
+
+def test_alias_list_and_show_json(invoke_cli, two_versions, boto):
+    r = invoke_cli("alias", "list", "fn", "-o", "json")
+    assert r.exit_code == 0 and r.json() == []
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                                RoutingConfig={"AdditionalVersionWeights": {"2": 0.05}})
+    boto("lambda").create_alias(FunctionName="fn", Name="beta", FunctionVersion="2", Description="b")
+    r = invoke_cli("alias", "list", "fn", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    assert [a["name"] for a in data] == ["beta", "live"]
+    live = data[1]
+    assert live["version"] == "1" and live["canary_version"] == "2" and live["canary_percent"] == 5
+    assert live["routes"] == {"1": 95, "2": 5}
+    assert live["arn"].endswith(":function:fn:live")
+    assert data[0]["canary_version"] is None and data[0]["description"] == "b"
+    r = invoke_cli("alias", "list", "fn")
+    assert "NAME" in r.stdout and "1 (95%) + 2 (5%)" in r.stdout
+    r = invoke_cli("alias", "show", "fn", "live", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["routes"] == {"1": 95, "2": 5} and r.json()["name"] == "live"
+    r = invoke_cli("alias", "show", "fn", "beta")
+    assert r.exit_code == 0 and "version" in r.stdout and "beta" in r.stdout
+    r = invoke_cli("-q", "alias", "list", "fn")
+    assert r.stdout.split() == ["beta", "live"]
+
+
+def test_alias_uses_the_project_function(invoke_cli, two_versions, boto, project_dir):
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "fn"\nruntime = "python3.12"\nhandler = "app.handler"\n')
+    r = invoke_cli("alias", "set", "live", "--version", "2", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert _alias(boto) == ("2", {})
+    r = invoke_cli("alias", "show", "live", "-o", "json")
+    assert r.json()["version"] == "2"
+    r = invoke_cli("alias", "list", "-o", "json")
+    assert [a["name"] for a in r.json()] == ["live"]
+
+
+@pytest.mark.parametrize("args, contains", [
+    (["--version", "1", "--weight", "2=101"], "0 to 100"),
+    (["--version", "1", "--weight", "2=-5"], "0 to 100"),
+    (["--version", "1", "--weight", "2=ten"], "percentage"),
+    (["--version", "1", "--weight", "2"], "VERSION=PERCENT"),
+    (["--version", "1", "--weight", "$LATEST=10"], "$LATEST"),
+    (["--version", "1", "--weight", "x=10"], "version number"),
+    (["--version", "1", "--weight", "2=10", "--weight", "3=5"], "single additional version"),
+    (["--version", "1", "--weight", "2=10,3=5"], "single additional version"),
+    (["--version", "1", "--weight", "1=10"], "must differ"),
+    (["--version", "$LATEST"], "$LATEST"),
+    (["--version", "abc"], "version number"),
+    (["--version", "0"], "version number"),
+    ([], "--version"),
+])
+def test_alias_set_validation_exits_2_before_any_call(invoke_cli, two_versions, boto, args, contains):
+    from lambdactl.aws import CALLS
+
+    CALLS.clear()
+    r = invoke_cli("alias", "set", "fn", "live", *args)
+    assert_clean_error(r, 2, contains=contains)
+    assert CALLS.calls == []                      # validated before any AWS call
+    assert boto("lambda").list_aliases(FunctionName="fn")["Aliases"] == []
+
+
+def test_alias_bad_name_exits_2(invoke_cli, two_versions):
+    assert_clean_error(invoke_cli("alias", "set", "fn", "123", "--version", "1"), 2, contains="alias name")
+    assert_clean_error(invoke_cli("alias", "show", "fn", "bad name"), 2, contains="alias name")
+    assert_clean_error(invoke_cli("alias", "show"), 2, contains="ALIAS")
+    assert_clean_error(invoke_cli("alias", "show", "fn", "live", "extra"), 2, contains="too many")
+
+
+def test_alias_missing_versions_and_aliases_exit_3(invoke_cli, two_versions, boto):
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "9")
+    assert_clean_error(r, 3, contains="version 9")
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "1", "--weight", "7=10")
+    assert_clean_error(r, 3, contains="version 7")
+    assert boto("lambda").list_aliases(FunctionName="fn")["Aliases"] == []
+    assert_clean_error(invoke_cli("alias", "set", "ghost", "live", "--version", "1"), 3, contains="ghost")
+    assert_clean_error(invoke_cli("alias", "list", "ghost"), 3, contains="ghost")
+    for cmd in (["show"], ["delete", "--yes"], ["promote", "--yes"], ["rollback"],
+                ["shift", "--to", "2", "--percent", "10", "--yes"]):
+        r = invoke_cli("alias", cmd[0], "fn", "nope", *cmd[1:])
+        assert_clean_error(r, 3, contains="alias not found: nope")
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    assert_clean_error(invoke_cli("alias", "shift", "fn", "live", "--to", "5", "--percent", "10", "--yes"),
+                       3, contains="version 5")
+    assert_clean_error(invoke_cli("alias", "rollback", "fn", "live", "--to", "5"), 3, contains="version 5")
+    assert _alias(boto) == ("1", {})
+
+
+def test_alias_delete_asks_then_deletes(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    assert_clean_error(invoke_cli("alias", "delete", "fn", "live"), 2, contains="--yes")
+    assert _alias(boto) == ("1", {})
+    r = invoke_cli("alias", "delete", "fn", "live", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "deleted" and r.json()["before"] == {"1": 100}
+    assert boto("lambda").list_aliases(FunctionName="fn")["Aliases"] == []
+    assert_clean_error(invoke_cli("alias", "delete", "fn", "live", "--yes"), 3)
+
+
+# --- the canary flow ----------------------------------------------------------------------
+
+def test_full_canary_flow_publish_shift_promote_rollback(invoke_cli, create_function, boto, make_zip):
+    create_function("fn")
+    r = invoke_cli("publish", "fn", "-o", "json")
+    assert r.json()["version"] == "1"
+    assert invoke_cli("alias", "set", "fn", "live", "--version", "1").exit_code == 0
+    assert _alias(boto) == ("1", {})
+    boto("lambda").update_function_code(FunctionName="fn",
+                                        ZipFile=make_zip({"app.py": SAMPLE_HANDLER + "\n# new\n"}))
+    r = invoke_cli("publish", "fn", "-o", "json")
+    assert r.json()["version"] == "2" and r.json()["status"] == "published"
+
+    assert_clean_error(invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "10"), 2,
+                       contains="--yes")                        # traffic shifts ask first
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "10", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "shifted"
+    assert r.json()["before"] == {"1": 100} and r.json()["after"] == {"1": 90, "2": 10}
+    assert _alias(boto) == ("1", {"2": 0.1})
+
+    r = invoke_cli("alias", "promote", "fn", "live", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert "1 (90%) + 2 (10%)" in r.stdout and "2 (100%)" in r.stdout and "promoted" in r.stdout
+    assert _alias(boto) == ("2", {})
+    r = invoke_cli("alias", "promote", "fn", "live", "-o", "json")       # nothing to promote
+    assert r.exit_code == 0 and r.json()["status"] == "unchanged"
+
+    r = invoke_cli("alias", "rollback", "fn", "live", "--to", "1", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["before"] == {"2": 100} and r.json()["after"] == {"1": 100}
+    assert r.json()["status"] == "rolled_back"
+    assert _alias(boto) == ("1", {})
+
+    # rollback without --to drops a canary
+    assert invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "25%", "--yes").exit_code == 0
+    assert _alias(boto) == ("1", {"2": 0.25})
+    r = invoke_cli("alias", "rollback", "fn", "live")
+    assert r.exit_code == 0, r.stderr
+    assert "1 (75%) + 2 (25%)" in r.stdout and "1 (100%)" in r.stdout
+    assert _alias(boto) == ("1", {})
+    r = invoke_cli("alias", "rollback", "fn", "live", "-o", "json")
+    assert r.json()["status"] == "unchanged"
+
+
+def test_shift_percent_100_promotes_and_rerun_is_unchanged(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "100", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "promoted"
+    assert _alias(boto) == ("2", {})
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "100", "--yes", "-o", "json")
+    assert r.exit_code == 0 and r.json()["status"] == "unchanged"
+    assert_clean_error(invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "10", "--yes"), 2,
+                       contains="already the primary")
+
+
+def test_shift_without_to_moves_the_current_canary(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                                RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+    r = invoke_cli("alias", "shift", "fn", "live", "--percent", "50", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert _alias(boto) == ("1", {"2": 0.5})
+    boto("lambda").update_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                                RoutingConfig={"AdditionalVersionWeights": {}})
+    assert_clean_error(invoke_cli("alias", "shift", "fn", "live", "--percent", "50", "--yes"), 2, contains="--to")
+
+
+@pytest.mark.parametrize("args, contains", [
+    (["--to", "2"], "exactly one of"),
+    (["--to", "2", "--percent", "10", "--steps", "10,100"], "exactly one of"),
+    (["--to", "2", "--steps", "50,10"], "increase"),
+    (["--to", "2", "--steps", "10,abc"], "percentage"),
+    (["--to", "2", "--steps", "0,100"], "more than 0"),
+    (["--to", "2", "--percent", "150"], "0 to 100"),
+    (["--to", "2", "--steps", "10,100", "--interval", "5x"], "duration"),
+    (["--to", "2", "--steps", "10,100", "--interval", "-1s"], "duration"),
+    (["--to", "2", "--percent", "10", "--check-errors"], "--interval"),
+    (["--to", "$LATEST", "--percent", "10"], "$LATEST"),
+    (["--to", "2", "--percent", "10", "--check-errors", "--interval", "1s", "--max-error-rate", "x"],
+     "--max-error-rate"),
+])
+def test_shift_validation_exits_2_before_any_call(invoke_cli, two_versions, boto, args, contains):
+    from lambdactl.aws import CALLS
+
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    CALLS.clear()
+    r = invoke_cli("alias", "shift", "fn", "live", "--yes", *args)
+    assert_clean_error(r, 2, contains=contains)
+    assert CALLS.calls == []
+    assert _alias(boto) == ("1", {})
+
+
+def test_stepped_shift_with_tiny_interval_promotes(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    t0 = time.monotonic()
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--steps", "10,50,100",
+                   "--interval", "0.05s", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert time.monotonic() - t0 >= 0.1                  # waited between the steps
+    d = r.json()
+    assert d["status"] == "promoted"
+    assert [s["percent"] for s in d["steps"]] == [10, 50, 100]
+    assert d["steps"][0]["routes"] == {"1": 90, "2": 10}
+    assert "[1/3] alias live: 1 (90%) + 2 (10%)" in r.stderr
+    assert "[2/3] alias live: 1 (50%) + 2 (50%)" in r.stderr
+    assert "[3/3] alias live: 2 (100%)" in r.stderr
+    assert _alias(boto) == ("2", {})
+
+
+def test_stepped_shift_resumes_from_the_current_weight(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                                RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--steps", "10,25,50,100",
+                   "--interval", "0.01s", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert [s["percent"] for s in r.json()["steps"]] == [50, 100]
+    assert "resuming" in r.stderr
+    assert _alias(boto) == ("2", {})
+
+
+def test_stepped_shift_rolls_back_when_cloudwatch_errors_appear(invoke_cli, two_versions, boto):
+    """Errors of the canary (ExecutedVersion=2 behind fn:live) are put into moto's CloudWatch;
+    the --check-errors check reads them with get_metric_statistics and the shift rolls back."""
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    _put_metrics(boto, "fn", "live", "2", errors=3, invocations=10)
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--steps", "10,50,100",
+                   "--interval", "0.05s", "--check-errors", "--yes", "-o", "json")
+    assert_clean_error(r, 1, contains="rolled back")
+    assert "3 errors / 10 invocations" in r.stderr
+    assert "[1/3]" in r.stderr and "[2/3]" not in r.stderr       # stopped at the first step
+    assert _alias(boto) == ("1", {})                            # all traffic back on the primary
+
+
+def test_check_errors_ignores_the_primary_and_honours_max_rate(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    _put_metrics(boto, "fn", "live", "1", errors=50, invocations=100)     # the primary's errors
+    _put_metrics(boto, "fn", "live", "2", errors=1, invocations=100)      # canary: 1 %
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--steps", "10,100",
+                   "--interval", "0.02s", "--check-errors", "--max-error-rate", "2%", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["status"] == "promoted"
+    check = d["steps"][0]["checks"][-1]
+    assert check["ok"] is True and check["errors"] == 1 and check["invocations"] == 100
+    assert check["error_rate"] == 1.0
+    assert _alias(boto) == ("2", {})
+
+
+def test_single_canary_with_interval_and_check(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "10", "--interval", "0.02s",
+                   "--check-errors", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "shifted" and r.json()["steps"][0]["checks"][-1]["ok"] is True
+    assert _alias(boto) == ("1", {"2": 0.1})
+
+
+def test_shift_with_a_pluggable_check(two_versions, boto):
+    """Any callable can be the health check; it sees the canary window and can stop the shift."""
+    from lambdactl.core.aliases import CheckResult, shift_alias
+    from lambdactl.errors import OperationError
+
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    seen = []
+
+    def check(window):
+        seen.append((window.version, window.percent, window.alias))
+        assert _alias(boto) == ("1", {"2": window.percent / 100})   # checked while routed
+        return CheckResult(window.percent < 30, f"synthetic at {window.percent}%")
+
+    progress = []
+    with pytest.raises(OperationError) as exc:
+        shift_alias(_session(), "fn", "live", to="2", steps=[10, 30, 100], interval=0.01, check=check,
+                    progress=progress.append)
+    assert exc.value.exit_code == 1 and "synthetic at 30%" in exc.value.message
+    assert ("2", 10, "live") in seen and ("2", 30, "live") in seen
+    assert any("rolled back" in p for p in progress)
+    assert _alias(boto) == ("1", {})
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+def test_parsers():
+    from lambdactl.core.aliases import parse_duration, parse_percent, parse_steps, parse_weights
+    from lambdactl.errors import UsageError
+
+    assert parse_duration("5m") == 300 and parse_duration("1h") == 3600 and parse_duration("30s") == 30
+    assert parse_duration("0.05s") == pytest.approx(0.05) and parse_duration("250ms") == pytest.approx(0.25)
+    assert parse_duration("1m30s") == 90 and parse_duration("90") == 90
+    for bad in ("", "5x", "m", "1.2.3s", "-1s", "5 minutes"):
+        with pytest.raises(UsageError):
+            parse_duration(bad)
+    assert parse_percent("10") == 10 and parse_percent("10%") == 10 and parse_percent("2.5") == 2.5
+    assert parse_steps("10, 25%,50,100") == [10, 25, 50, 100]
+    assert parse_weights(["8=10%"]) == ("8", 10) and parse_weights(None) is None
+
+
+# --- deploy planner -----------------------------------------------------------------------
+
+def _ctx(boto, toml_aliases: str = "", **options):
+    from lambdactl.config import loads
+    from lambdactl.core.plan import DeployContext
+
+    project = loads('[function]\nname = "fn"\nruntime = "python3.12"\nhandler = "app.handler"\n' + toml_aliases)
+    current = boto("lambda").get_function_configuration(FunctionName="fn")
+    return DeployContext(aws=_session(), project=project, function_name="fn", current=current, options=options)
+
+
+def test_plan_aliases_published_version_from_the_publish_step(two_versions, boto):
+    from lambdactl.core.aliases import plan_aliases
+    from lambdactl.core.plan import Executor
+
+    ctx = _ctx(boto, '[[aliases]]\nname = "live"\nversion = "published"\n', publish=True)
+    steps = plan_aliases(ctx)
+    assert [(s.area, s.action, s.target) for s in steps] == [("alias", "create", "alias live")]
+    assert "version this deploy publishes" in steps[0].description
+    ctx.state["published_version"] = "2"            # what the publish step records
+    Executor().run(ctx, steps)
+    assert _alias(boto) == ("2", {})
+    assert steps[0].detail["result"] == "created"
+
+
+def test_plan_aliases_without_publish_uses_newest_and_is_idempotent(two_versions, boto):
+    from lambdactl.core.aliases import plan_aliases
+    from lambdactl.core.plan import Executor
+
+    toml = '[[aliases]]\nname = "live"\n\n[[aliases]]\nname = "stable"\nversion = 1\ndescription = "s"\n'
+    ctx = _ctx(boto, toml)
+    steps = plan_aliases(ctx)
+    assert sorted(s.target for s in steps) == ["alias live", "alias stable"]
+    Executor().run(ctx, steps)
+    assert _alias(boto, "live") == ("2", {}) and _alias(boto, "stable") == ("1", {})
+    assert plan_aliases(_ctx(boto, toml)) == []      # nothing differs any more
+
+
+def test_plan_aliases_canary_keeps_primary(two_versions, boto):
+    from lambdactl.core.aliases import plan_aliases
+    from lambdactl.core.plan import Executor
+
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    ctx = _ctx(boto, publish=True, alias="live", canary=10)
+    steps = plan_aliases(ctx)
+    assert len(steps) == 1 and "canary 10%" in steps[0].description
+    ctx.state["published_version"] = "2"
+    Executor().run(ctx, steps)
+    assert _alias(boto) == ("1", {"2": 0.1})
+
+
+def test_plan_aliases_skips_and_errors(create_function, boto, capsys):
+    from lambdactl.core.aliases import plan_aliases
+    from lambdactl.errors import NotFoundError, UsageError
+
+    create_function("fn")
+    assert plan_aliases(_ctx(boto, '[[aliases]]\nname = "live"\n')) == []
+    assert "no published version" in capsys.readouterr().err
+    with pytest.raises(NotFoundError):
+        plan_aliases(_ctx(boto, '[[aliases]]\nname = "live"\nversion = 4\n'))
+    with pytest.raises(UsageError):
+        plan_aliases(_ctx(boto, alias="live", canary="150"))
+    with pytest.raises(UsageError):
+        plan_aliases(_ctx(boto, canary=10))
+
+
+def test_shift_rerun_with_same_percent_is_unchanged(invoke_cli, two_versions, boto):
+    from lambdactl.aws import CALLS
+
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                                RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+    CALLS.clear()
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "10", "--yes", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "unchanged" and "unchanged" in r.stderr
+    assert CALLS.count("UpdateAlias") == 0
+    assert _alias(boto) == ("1", {"2": 0.1})
