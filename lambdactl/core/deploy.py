@@ -1,0 +1,1062 @@
+"""Create, update and ``deploy``: make AWS match the desired state, planning first.
+
+``plan_deploy(...)`` builds the package (locally, before any AWS call), reads the function once
+(``GetFunction``: configuration + tags + code location) and asks each planner of :data:`PLANNERS`,
+in order, for its :class:`~lambdactl.core.plan.Step` list. ``run_deploy(plan)`` executes the steps
+with the :class:`~lambdactl.core.plan.Executor`. ``--dry-run`` and ``diff`` print the steps instead.
+
+Order (it never conflicts): role → code (create or update, then wait until ``LastUpdateStatus`` is
+Successful) → configuration (then wait) → tags → publish → alias → aliases, triggers, concurrency,
+async (planners from other modules, imported lazily; absent modules are skipped).
+
+The desired state is a :class:`FunctionSpec`. From the project file every field is set
+(declarative: ``deploy`` makes the function equal to the file); the imperative commands
+(``create``/``update``/``config``) set only what they were given (``None`` = leave as it is) and
+``config --env`` merges variables instead of replacing the map.
+
+Plan-time facts other planners may read from ``ctx.state``:
+
+- ``planned``: the steps planned so far (a list, in order);
+- ``role_arn``: the execution role ARN (``None`` while the auto role is still to be created);
+- ``tags``/``code``: the function's tags and code location from ``GetFunction``;
+- ``published_version``: known at plan time when ``--publish`` found ``$LATEST`` identical to the
+  newest version (reused, no publish step); otherwise set by the publish step when it runs;
+- ``publish_pending``: True when a publish step is planned (the version number is not known yet);
+- the ``deploy --alias NAME [--canary PCT]`` options are in ``ctx.options["alias"]`` and
+  ``ctx.options["canary"]`` (a percentage, 0 < PCT <= 100); ``plan_aliases`` handles them (this
+  module's ``plan_deploy_alias`` is the fallback while ``lambdactl.core.aliases`` is absent).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from lambdactl.aws import AwsSession, error_code, retry, wait_function_ready
+from lambdactl.config import (HANDLER_RE, LAYER_ARN_RE, NAME_RE, ROLE_ARN_RE, SG_RE, SUBNET_RE,
+                              ProjectConfig, is_secret_name, mask_env)
+from lambdactl.core.plan import Change, DeployContext, Executor, Step
+from lambdactl.errors import NotFoundError, OperationError, UsageError
+
+MB = 1024 * 1024
+DIRECT_UPLOAD_LIMIT = 50 * MB          # larger zips go through S3
+KMS_RE = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+$")
+DLQ_RE = re.compile(r"^arn:aws[a-zA-Z-]*:(sqs|sns):[a-z0-9-]+:\d{12}:.+$")
+ENV_NAME_RE = re.compile(r"^[a-zA-Z]\w*$")
+ALIAS_RE = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
+
+
+# --- desired state ---------------------------------------------------------------------------
+
+@dataclass
+class FunctionSpec:
+    """What the function should look like. ``None`` means "not managed: leave it as it is"."""
+
+    name: str
+    package_type: str = "Zip"
+    runtime: str | None = None
+    handler: str | None = None
+    role: str | None = None               # ARN; "" = the auto role lambdactl-<fn>-role
+    memory: int | None = None
+    timeout: int | None = None
+    ephemeral_storage: int | None = None
+    description: str | None = None
+    layers: list[str] | None = None
+    environment: dict[str, str] | None = None   # the whole map (declarative)
+    env_set: dict[str, str] = field(default_factory=dict)   # merged over the current map
+    env_unset: list[str] = field(default_factory=list)
+    architecture: str | None = None
+    tracing: str | None = None            # Active | PassThrough
+    kms_key: str | None = None            # "" = no customer key
+    vpc_subnets: list[str] | None = None  # [] (with [] groups) = no VPC
+    vpc_security_groups: list[str] | None = None
+    vpc_ipv6: bool | None = None
+    dead_letter: str | None = None        # "" = no DLQ
+    tags: dict[str, str] | None = None    # the whole tag set (aws:* tags are never touched)
+    image_uri: str | None = None
+    # code
+    source: Path | None = None
+    zip_file: Path | None = None
+    requirements: Path | None = None
+    exclude: list[str] = field(default_factory=list)
+    s3_bucket: str = ""
+
+
+def spec_from_project(project: ProjectConfig) -> FunctionSpec:
+    """The declarative spec: every field of [function], with AWS's defaults for omitted ones."""
+    f = project.function
+    vpc = f.vpc
+    return FunctionSpec(
+        name=f.name, package_type=f.package_type,
+        runtime=f.runtime if f.package_type == "Zip" else None,
+        handler=f.handler if f.package_type == "Zip" else None,
+        role=f.role or "", memory=f.memory, timeout=f.timeout,
+        ephemeral_storage=f.ephemeral_storage, description=f.description or "",
+        layers=list(f.layers), environment=dict(f.environment), architecture=f.architecture,
+        tracing=f.tracing or "PassThrough", kms_key=f.kms_key or "",
+        vpc_subnets=list(vpc.subnets) if vpc else [],
+        vpc_security_groups=list(vpc.security_groups) if vpc else [],
+        vpc_ipv6=bool(vpc.ipv6) if vpc and vpc.subnets else None,
+        dead_letter=f.dead_letter or "", tags=dict(f.tags), image_uri=f.image_uri,
+        source=project.source_dir if f.package_type == "Zip" else None,
+        requirements=project.requirements_path, exclude=list(f.exclude), s3_bucket=f.s3_bucket or "",
+    )
+
+
+# --- local validation (before any AWS call) --------------------------------------------------
+
+def _range(flag: str, value: int | None, lo: int, hi: int, unit: str) -> None:
+    if value is None:
+        return
+    if value < lo or value > hi:
+        raise UsageError(f"{flag} {value} is out of range", hint=f"allowed range: {lo}..{hi}{unit}")
+
+
+def validate_spec(spec: FunctionSpec) -> list[str]:
+    """Check an imperative spec locally (UsageError, exit 2). Returns warnings to show."""
+    from lambdactl.core import runtimes
+
+    warnings: list[str] = []
+    if not NAME_RE.match(spec.name) and not spec.name.startswith("arn:"):
+        raise UsageError(f"invalid function name {spec.name!r}",
+                         hint="1-64 characters: letters, digits, '-' and '_'")
+    _range("--memory", spec.memory, 128, 10240, " MB")
+    _range("--timeout", spec.timeout, 1, 900, " s")
+    _range("--ephemeral-storage", spec.ephemeral_storage, 512, 10240, " MB")
+    if spec.runtime is not None:
+        rt = runtimes.get(spec.runtime)
+        if rt is None:
+            raise UsageError(f"unknown runtime {spec.runtime!r}",
+                             hint=f"supported: {', '.join(runtimes.SUPPORTED)}")
+    warnings += runtime_warnings(spec.runtime)
+    if spec.handler is not None and not HANDLER_RE.match(spec.handler):
+        raise UsageError(f"--handler {spec.handler!r} must look like module.function",
+                         hint="e.g. --handler app.handler for def handler(event, context) in app.py")
+    if spec.role and not ROLE_ARN_RE.match(spec.role):
+        raise UsageError(f"--role {spec.role!r} is not an IAM role ARN",
+                         hint="arn:aws:iam::<account>:role/<name>, or omit it to let lambdactl create one")
+    if spec.architecture is not None and spec.architecture not in runtimes.ARCHITECTURES:
+        raise UsageError(f"--arch {spec.architecture!r} is not allowed",
+                         hint=f"allowed values: {', '.join(runtimes.ARCHITECTURES)}")
+    if spec.layers is not None:
+        if len(spec.layers) > 5:
+            raise UsageError(f"{len(spec.layers)} layers given", hint="Lambda allows at most 5 layers")
+        for arn in spec.layers:
+            if not LAYER_ARN_RE.match(arn):
+                raise UsageError(f"--layers {arn!r} is not a layer version ARN",
+                                 hint="arn:aws:lambda:<region>:<account>:layer:<name>:<version>")
+        if len(set(spec.layers)) != len(spec.layers):
+            raise UsageError("the same layer is given twice", hint="name each layer version once")
+    if spec.description is not None and len(spec.description) > 256:
+        raise UsageError(f"--description is {len(spec.description)} characters", hint="at most 256")
+    for k in list(spec.env_set) + list(spec.env_unset) + list((spec.environment or {})):
+        if not ENV_NAME_RE.match(k):
+            raise UsageError(f"environment variable name {k!r} is not valid",
+                             hint="letters, digits and '_', starting with a letter")
+    both = set(spec.env_set) & set(spec.env_unset)
+    if both:
+        raise UsageError(f"{sorted(both)[0]!r} is both set (--env) and unset (--unset-env)")
+    env = dict(spec.environment or {}) | spec.env_set
+    size = sum(len(a) + len(b) for a, b in env.items())
+    if size > 4096:
+        raise UsageError(f"environment variables are {size} bytes", hint="Lambda allows at most 4 KB in total")
+    if spec.tracing is not None and spec.tracing not in ("Active", "PassThrough"):
+        raise UsageError(f"--tracing {spec.tracing!r} is not allowed", hint="allowed values: Active, PassThrough")
+    if spec.kms_key and not KMS_RE.match(spec.kms_key):
+        raise UsageError(f"--kms-key {spec.kms_key!r} is not a KMS key ARN",
+                         hint="arn:aws:kms:<region>:<account>:key/<id>")
+    if spec.dead_letter and not DLQ_RE.match(spec.dead_letter):
+        raise UsageError(f"dead-letter target {spec.dead_letter!r} is not an SQS or SNS ARN",
+                         hint="arn:aws:sqs:<region>:<account>:<queue> or arn:aws:sns:...:<topic>")
+    for s in spec.vpc_subnets or []:
+        if not SUBNET_RE.match(s):
+            raise UsageError(f"--vpc-subnets {s!r} is not a subnet id", hint="subnet-0123abcd...")
+    for g in spec.vpc_security_groups or []:
+        if not SG_RE.match(g):
+            raise UsageError(f"--vpc-security-groups {g!r} is not a security group id", hint="sg-0123abcd...")
+    if (spec.vpc_subnets is None) != (spec.vpc_security_groups is None) or \
+            bool(spec.vpc_subnets) != bool(spec.vpc_security_groups):
+        raise UsageError("a VPC needs both --vpc-subnets and --vpc-security-groups",
+                         hint="give both, or --no-vpc to detach the function from its VPC")
+    if spec.vpc_subnets is not None and len(spec.vpc_subnets) > 16:
+        raise UsageError(f"{len(spec.vpc_subnets)} subnets given", hint="at most 16")
+    if spec.vpc_security_groups is not None and len(spec.vpc_security_groups) > 5:
+        raise UsageError(f"{len(spec.vpc_security_groups)} security groups given", hint="at most 5")
+    if spec.source is not None and spec.zip_file is not None:
+        raise UsageError("--source and --zip are mutually exclusive", hint="give one of them")
+    if spec.source is not None and not Path(spec.source).is_dir():
+        raise UsageError(f"source directory not found: {spec.source}", hint="--source DIR must be a directory")
+    if spec.zip_file is not None:
+        check_zip_file(spec.zip_file)
+    if spec.requirements is not None and not Path(spec.requirements).is_file():
+        raise UsageError(f"requirements file not found: {spec.requirements}")
+    return warnings
+
+
+def runtime_warnings(runtime: str | None) -> list[str]:
+    from lambdactl.core import runtimes
+
+    rt = runtimes.get(runtime) if runtime else None
+    if rt is not None and rt.deprecated is not None:
+        if rt.is_deprecated():
+            newest = next((r.name for r in runtimes.RUNTIMES if r.family == rt.family and not r.is_deprecated()), None)
+            return [f"runtime {rt.name} was deprecated on {rt.deprecated.isoformat()}; AWS will block "
+                    f"creating and updating such functions" + (f" — move to {newest}" if newest else "")]
+    return []
+
+
+def check_zip_file(path: Path) -> None:
+    import zipfile
+
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"zip file not found: {p}", hint="--zip FILE must be an existing .zip file")
+    if not zipfile.is_zipfile(p):
+        raise UsageError(f"{p} is not a zip file", hint="build one with 'lambdactl package' or use --source DIR")
+
+
+def validate_deploy_options(*, code_only: bool = False, config_only: bool = False,
+                            alias: str | None = None, canary: str | float | None = None,
+                            publish: bool = False) -> float | int | None:
+    """Check deploy's flags; returns the canary percentage (0 < p <= 100) or None."""
+    if code_only and config_only:
+        raise UsageError("--code-only and --config-only are mutually exclusive", hint="give at most one")
+    if alias is not None and not ALIAS_RE.match(alias):
+        raise UsageError(f"--alias {alias!r} is not a valid alias name",
+                         hint="1-128 letters, digits, '-' or '_', not only digits")
+    if canary is None:
+        return None
+    if alias is None:
+        raise UsageError("--canary needs --alias", hint="e.g. deploy --publish --alias live --canary 10")
+    text = str(canary).strip()
+    text = text[:-1].strip() if text.endswith("%") else text
+    try:
+        pct = float(text)
+    except ValueError:
+        raise UsageError(f"--canary {canary!r} is not a percentage",
+                         hint="a number from 0 to 100, e.g. 10 or 10%") from None
+    if not (0 < pct <= 100) or pct != pct:
+        raise UsageError(f"--canary {canary!r} is out of range",
+                         hint="more than 0 and at most 100 (percent); 100 moves all traffic")
+    pct = round(pct, 4)
+    return int(pct) if pct == int(pct) else pct
+
+
+# --- code --------------------------------------------------------------------------------------
+
+def package_from_zip(path: Path):
+    """A PackageResult for a prebuilt zip file."""
+    import zipfile
+
+    from lambdactl.core.packaging import PackageResult, code_sha256
+
+    p = Path(path)
+    check_zip_file(p)
+    data = p.read_bytes()
+    with zipfile.ZipFile(p) as zf:
+        infos = zf.infolist()
+    return PackageResult(p, code_sha256(data), len(data), sum(i.file_size for i in infos),
+                         sum(1 for i in infos if not i.is_dir()), data)
+
+
+def build_code(spec: FunctionSpec, *, runtime: str | None = None, architecture: str | None = None):
+    """Build (or read) the deployment package for ``spec``; local only. None for images."""
+    if spec.package_type == "Image":
+        return None
+    if spec.zip_file is not None:
+        return package_from_zip(spec.zip_file)
+    if spec.source is None:
+        return None
+    from lambdactl.core.packaging import build_package
+
+    return build_package(spec.source, requirements=spec.requirements, runtime=runtime or spec.runtime,
+                         architecture=architecture or spec.architecture or "x86_64",
+                         exclude=tuple(spec.exclude), handler=spec.handler)
+
+
+def direct_upload_limit() -> int:
+    try:
+        return int(os.environ.get("LAMBDACTL_DIRECT_UPLOAD_LIMIT", DIRECT_UPLOAD_LIMIT))
+    except ValueError:
+        return DIRECT_UPLOAD_LIMIT
+
+
+def artifact_bucket_name(account: str, region: str) -> str:
+    return f"lambdactl-artifacts-{account}-{region}"
+
+
+def _account_of(ctx: DeployContext) -> str:
+    arn = (ctx.current or {}).get("FunctionArn", "")
+    parts = arn.split(":")
+    if len(parts) > 4 and parts[4]:
+        return parts[4]
+    return ctx.aws.account_id
+
+
+def ensure_bucket(aws: AwsSession, bucket: str, *, create: bool) -> None:
+    """Make sure the artifacts bucket exists (create it, private, when ``create``)."""
+    from botocore.exceptions import ClientError
+
+    s3 = aws.client("s3")
+    try:
+        retry(lambda: s3.head_bucket(Bucket=bucket))
+        return
+    except ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 403:
+            raise OperationError(f"S3 bucket {bucket} exists but is not accessible with these credentials",
+                                 hint="set [function] s3_bucket to a bucket you own")
+        if status != 404 and error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    if not create:
+        raise NotFoundError(f"S3 bucket not found: {bucket}", hint="create it, or clear [function] s3_bucket "
+                            "to let lambdactl create its own artifacts bucket")
+    kwargs: dict[str, Any] = {"Bucket": bucket}
+    if aws.region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
+    try:
+        retry(lambda: s3.create_bucket(**kwargs))
+    except ClientError as exc:
+        if error_code(exc) not in ("BucketAlreadyOwnedByYou",):
+            raise
+    try:
+        retry(lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True}))
+    except ClientError:  # pragma: no cover - best effort hardening
+        pass
+
+
+def _code_params(ctx: DeployContext, pkg, spec: FunctionSpec) -> dict[str, Any]:
+    """The Code / UpdateFunctionCode parameters: ZipFile, or an S3 object for big zips."""
+    if spec.package_type == "Image":
+        return {"ImageUri": spec.image_uri}
+    if pkg.size <= direct_upload_limit():
+        return {"ZipFile": pkg.data if pkg.data is not None else Path(pkg.path).read_bytes()}
+    bucket = spec.s3_bucket or artifact_bucket_name(_account_of(ctx), ctx.aws.region)
+    ensure_bucket(ctx.aws, bucket, create=not spec.s3_bucket)
+    import base64
+
+    key = f"lambdactl/{ctx.function_name}/{base64.b64decode(pkg.sha256).hex()}.zip"
+    body = pkg.data if pkg.data is not None else Path(pkg.path).read_bytes()
+    retry(lambda: ctx.aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body))
+    return {"S3Bucket": bucket, "S3Key": key}
+
+
+def _upload_route(ctx: DeployContext, pkg, spec: FunctionSpec) -> str:
+    if spec.package_type == "Image" or pkg is None:
+        return "image"
+    if pkg.size <= direct_upload_limit():
+        return "direct"
+    if ctx.current is not None:
+        account = _account_of(ctx)
+    else:
+        role = ctx.state.get("role_arn") or ""
+        account = role.split(":")[4] if role.count(":") >= 5 and role.split(":")[4] else "<account>"
+    bucket = spec.s3_bucket or artifact_bucket_name(account, ctx.aws.region)
+    return f"s3://{bucket}"
+
+
+# --- helpers around the role -------------------------------------------------------------------
+
+def role_wait_budget() -> float:
+    try:
+        return float(os.environ.get("LAMBDACTL_ROLE_WAIT", "30"))
+    except ValueError:
+        return 30.0
+
+
+def call_with_role_retry(fn: Callable[[], Any], role_arn: str | None, *, budget: float | None = None) -> Any:
+    """Run ``fn`` retrying Lambda's "role cannot be assumed" (IAM propagation) for ~30 s, plus the
+    usual ResourceConflict/TooManyRequests retries; then fail with a clear message."""
+    from botocore.exceptions import ClientError
+
+    from lambdactl.core.roles import is_role_not_ready
+
+    budget = role_wait_budget() if budget is None else budget
+    try:
+        return retry(fn, budget=budget, also=is_role_not_ready, base=0.5, cap=4.0)
+    except ClientError as exc:
+        if is_role_not_ready(exc):
+            raise OperationError(
+                f"Lambda cannot assume the role {role_arn or ''} (waited {budget:.0f}s for IAM to propagate)".replace("  ", " "),
+                hint="check that the role exists and that its trust policy allows lambda.amazonaws.com; re-running is safe")
+        raise
+
+
+# --- reading the current state ----------------------------------------------------------------
+
+def read_function(aws: AwsSession, name: str) -> dict | None:
+    """``GetFunction`` (configuration + tags + code location), or None when it does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return retry(lambda: aws.client("lambda").get_function(FunctionName=name))
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def _cur_env(cfg: dict | None) -> dict[str, str]:
+    return dict(((cfg or {}).get("Environment") or {}).get("Variables") or {})
+
+
+def _cur_vpc(cfg: dict | None) -> tuple[list[str], list[str], bool]:
+    v = (cfg or {}).get("VpcConfig") or {}
+    return (sorted(v.get("SubnetIds") or []), sorted(v.get("SecurityGroupIds") or []),
+            bool(v.get("Ipv6AllowedForDualStack", False)))
+
+
+def _cur_arch(cfg: dict | None) -> str:
+    return ((cfg or {}).get("Architectures") or ["x86_64"])[0]
+
+
+def _comparable(cfg: dict) -> dict:
+    """The parts of a configuration that make a version (for "is $LATEST already published?")."""
+    return {
+        "code": cfg.get("CodeSha256"), "runtime": cfg.get("Runtime"), "handler": cfg.get("Handler"),
+        "memory": cfg.get("MemorySize"), "timeout": cfg.get("Timeout"), "role": cfg.get("Role"),
+        "env": _cur_env(cfg), "layers": [x.get("Arn") for x in cfg.get("Layers") or []],
+        "ephemeral": (cfg.get("EphemeralStorage") or {}).get("Size", 512),
+        "tracing": (cfg.get("TracingConfig") or {}).get("Mode", "PassThrough"),
+        "vpc": _cur_vpc(cfg), "arch": _cur_arch(cfg), "kms": cfg.get("KMSKeyArn") or "",
+        "dlq": (cfg.get("DeadLetterConfig") or {}).get("TargetArn") or "",
+        "image": (cfg.get("ImageConfigResponse") or {}).get("ImageConfig"),
+    }
+
+
+# --- the planners --------------------------------------------------------------------------
+
+def _spec(ctx: DeployContext) -> FunctionSpec:
+    spec = ctx.options.get("spec")
+    if spec is None:
+        spec = spec_from_project(ctx.project)
+        ctx.options["spec"] = spec
+    return spec
+
+
+def _show(ctx: DeployContext) -> bool:
+    return bool(ctx.options.get("show_secrets"))
+
+
+def _mask_value(ctx: DeployContext, key: str, value: Any) -> Any:
+    if value is None or _show(ctx) or not is_secret_name(key) or value == "":
+        return value
+    return "****"
+
+
+def plan_role(ctx: DeployContext) -> list[Step]:
+    """The execution role: a given ARN is used as is; an empty one means the auto role."""
+    from lambdactl.core.naming import short_name
+    from lambdactl.core.roles import auto_role_name, create_role, get_role, role_name_from_arn
+
+    spec = _spec(ctx)
+    if ctx.options.get("code_only") and ctx.current is not None:
+        return []
+    if spec.role:
+        ctx.state["role_arn"] = spec.role
+        return []
+    if spec.role is None:                      # not managed (config/update)
+        ctx.state["role_arn"] = (ctx.current or {}).get("Role")
+        return []
+    fname = short_name(ctx.function_name)
+    name = auto_role_name(fname)
+    cur_role = (ctx.current or {}).get("Role") or ""
+    if cur_role and role_name_from_arn(cur_role) == name:
+        ctx.state["role_arn"] = cur_role       # already in use: no IAM call needed
+        return []
+    role = get_role(ctx.aws, name)
+    if role is not None:
+        ctx.state["role_arn"] = role["Arn"]
+        return []
+    ctx.state["role_arn"] = None
+    ctx.state["role_pending"] = name
+
+    def apply(c: DeployContext) -> None:
+        created = create_role(c.aws, fname, name)
+        c.state["role_arn"] = created["Arn"]
+        c.state["role_created"] = True
+
+    return [Step("role", "create", f"role {name}", f"create execution role {name}", apply,
+                 [Change("role", None, name),
+                  Change("trust", None, "lambda.amazonaws.com"),
+                  Change("policy", None, f"logs for /aws/lambda/{fname}")])]
+
+
+def _desired_role_display(ctx: DeployContext) -> str | None:
+    if ctx.state.get("role_arn"):
+        return ctx.state["role_arn"]
+    if ctx.state.get("role_pending"):
+        return f"{ctx.state['role_pending']} (to be created)"
+    return None
+
+
+def _create_params(ctx: DeployContext, spec: FunctionSpec, role_arn: str, pkg) -> dict[str, Any]:
+    p: dict[str, Any] = {"FunctionName": ctx.function_name, "Role": role_arn, "Publish": False,
+                         "PackageType": spec.package_type}
+    if spec.package_type == "Zip":
+        p["Runtime"] = spec.runtime
+        p["Handler"] = spec.handler
+    if spec.memory is not None:
+        p["MemorySize"] = spec.memory
+    if spec.timeout is not None:
+        p["Timeout"] = spec.timeout
+    if spec.ephemeral_storage is not None:
+        p["EphemeralStorage"] = {"Size": spec.ephemeral_storage}
+    if spec.description:
+        p["Description"] = spec.description
+    if spec.architecture:
+        p["Architectures"] = [spec.architecture]
+    env = dict(spec.environment or {}) | spec.env_set
+    for k in spec.env_unset:
+        env.pop(k, None)
+    if env:
+        p["Environment"] = {"Variables": env}
+    if spec.layers:
+        p["Layers"] = list(spec.layers)
+    if spec.tracing and spec.tracing != "PassThrough":
+        p["TracingConfig"] = {"Mode": spec.tracing}
+    if spec.kms_key:
+        p["KMSKeyArn"] = spec.kms_key
+    if spec.vpc_subnets:
+        vpc = {"SubnetIds": list(spec.vpc_subnets), "SecurityGroupIds": list(spec.vpc_security_groups or [])}
+        if spec.vpc_ipv6:
+            vpc["Ipv6AllowedForDualStack"] = True
+        p["VpcConfig"] = vpc
+    if spec.dead_letter:
+        p["DeadLetterConfig"] = {"TargetArn": spec.dead_letter}
+    if spec.tags:
+        p["Tags"] = dict(spec.tags)
+    return p
+
+
+def _create_changes(ctx: DeployContext, spec: FunctionSpec, pkg) -> list[Change]:
+    ch: list[Change] = []
+
+    def add(name: str, value: Any) -> None:
+        if value not in (None, "", [], {}):
+            ch.append(Change(name, None, value))
+
+    add("package_type", spec.package_type if spec.package_type != "Zip" else None)
+    add("runtime", spec.runtime)
+    add("handler", spec.handler)
+    add("architecture", spec.architecture)
+    add("memory", spec.memory)
+    add("timeout", spec.timeout)
+    add("ephemeral_storage", spec.ephemeral_storage)
+    add("role", _desired_role_display(ctx))
+    add("description", spec.description)
+    add("layers", spec.layers)
+    env = dict(spec.environment or {}) | spec.env_set
+    add("environment", mask_env(env, _show(ctx)))
+    add("tracing", spec.tracing if spec.tracing != "PassThrough" else None)
+    add("kms_key", spec.kms_key)
+    if spec.vpc_subnets:
+        add("vpc", {"subnets": spec.vpc_subnets, "security_groups": spec.vpc_security_groups})
+    add("dead_letter", spec.dead_letter)
+    add("tags", spec.tags)
+    if pkg is not None:
+        add("code_sha256", pkg.sha256)
+        add("code_size", pkg.size)
+    add("image_uri", spec.image_uri)
+    return ch
+
+
+def plan_code(ctx: DeployContext) -> list[Step]:
+    """Create the function when missing; else upload the code only when its SHA-256 differs."""
+    from lambdactl.output import human_bytes
+
+    spec = _spec(ctx)
+    if ctx.options.get("config_only"):
+        return []
+    cur = ctx.current
+    pkg = ctx.options.get("package")
+    if cur is not None:
+        cur_type = cur.get("PackageType", "Zip")
+        if cur_type != spec.package_type:
+            raise UsageError(f"function {ctx.function_name} is a {cur_type} function; it cannot become "
+                             f"a{'n' if spec.package_type == 'Image' else ''} {spec.package_type} function in place",
+                             hint=f"deploy under a new function name and move aliases/triggers over, or "
+                                  f"'lambdactl delete {ctx.function_name}' and deploy again")
+    if cur is None:
+        if spec.package_type == "Zip" and pkg is None:
+            raise UsageError(f"function {ctx.function_name} does not exist and no code was given",
+                             hint="give --source DIR or --zip FILE (or set [function] source)")
+        if spec.package_type == "Zip" and (not spec.runtime or not spec.handler):
+            raise UsageError(f"creating {ctx.function_name} needs a runtime and a handler",
+                             hint="e.g. --runtime python3.12 --handler app.handler")
+        route = _upload_route(ctx, pkg, spec)
+
+        def apply_create(c: DeployContext) -> None:
+            role_arn = c.state.get("role_arn")
+            if not role_arn:
+                raise OperationError("no execution role to create the function with")
+            params = _create_params(c, spec, role_arn, pkg)
+            params["Code"] = _code_params(c, pkg, spec)
+            lam = c.aws.client("lambda")
+            created = call_with_role_retry(lambda: lam.create_function(**params), role_arn)
+            c.state["created"] = True
+            c.state["code_sha256"] = pkg.sha256 if pkg is not None else created.get("CodeSha256")
+            c.current = wait_function_ready(c.aws, c.function_name)
+            c.state["uploaded_bytes"] = c.state.get("uploaded_bytes", 0) + (pkg.size if pkg else 0)
+
+        size = f", {human_bytes(pkg.size)}" if pkg is not None else ""
+        detail = {"sha256_before": None, "sha256_after": pkg.sha256 if pkg else None,
+                  "size_before": None, "size_after": pkg.size if pkg else None,
+                  "size_delta": pkg.size if pkg else None, "upload": route}
+        return [Step("code", "create", f"function {ctx.function_name}",
+                     f"create function {ctx.function_name} ({spec.runtime or spec.package_type}{size})",
+                     apply_create, _create_changes(ctx, spec, pkg), detail=detail)]
+
+    changes: list[Change] = []
+    want_arch = spec.architecture
+    cur_arch = _cur_arch(cur)
+    if spec.package_type == "Image":
+        cur_uri = (ctx.state.get("code") or {}).get("ImageUri")
+        if spec.image_uri is None or spec.image_uri == cur_uri and (want_arch is None or want_arch == cur_arch):
+            return []
+        if spec.image_uri != cur_uri:
+            changes.append(Change("image_uri", cur_uri, spec.image_uri))
+        detail: dict[str, Any] = {"upload": "image"}
+    else:
+        if pkg is None:
+            return []
+        sha_before = cur.get("CodeSha256")
+        if pkg.sha256 == sha_before and (want_arch is None or want_arch == cur_arch):
+            return []                          # unchanged code is never uploaded
+        size_before = cur.get("CodeSize")
+        if pkg.sha256 != sha_before:
+            changes.append(Change("code_sha256", sha_before, pkg.sha256))
+            changes.append(Change("code_size", size_before, pkg.size))
+        detail = {"sha256_before": sha_before, "sha256_after": pkg.sha256, "size_before": size_before,
+                  "size_after": pkg.size,
+                  "size_delta": (pkg.size - size_before) if size_before is not None else None,
+                  "upload": _upload_route(ctx, pkg, spec)}
+    if want_arch is not None and want_arch != cur_arch:
+        changes.append(Change("architecture", cur_arch, want_arch))
+
+    def apply_update(c: DeployContext) -> None:
+        params = _code_params(c, pkg, spec)
+        if want_arch is not None:
+            params["Architectures"] = [want_arch]
+        lam = c.aws.client("lambda")
+        resp = retry(lambda: lam.update_function_code(FunctionName=c.function_name, Publish=False, **params))
+        # The publish guard uses what WE uploaded: if another deploy raced us, publishing fails.
+        c.state["code_sha256"] = pkg.sha256 if pkg is not None else resp.get("CodeSha256")
+        c.state["uploaded_bytes"] = c.state.get("uploaded_bytes", 0) + (pkg.size if pkg else 0)
+        c.current = wait_function_ready(c.aws, c.function_name)
+
+    if pkg is not None:
+        what = f"upload code to {ctx.function_name} ({human_bytes(pkg.size)})"
+    else:
+        what = f"update image of {ctx.function_name}"
+    if not any(ch.field in ("code_sha256", "image_uri") for ch in changes):
+        what = f"switch {ctx.function_name} to {want_arch}"
+    return [Step("code", "update", f"function {ctx.function_name}", what, apply_update, changes, detail=detail)]
+
+
+def _desired_env(spec: FunctionSpec, current: dict[str, str]) -> dict[str, str] | None:
+    if spec.environment is None and not spec.env_set and not spec.env_unset:
+        return None
+    env = dict(spec.environment) if spec.environment is not None else dict(current)
+    env.update(spec.env_set)
+    for k in spec.env_unset:
+        env.pop(k, None)
+    return env
+
+
+def plan_configuration(ctx: DeployContext) -> list[Step]:
+    """UpdateFunctionConfiguration with only the fields that differ; then tags."""
+    spec = _spec(ctx)
+    cur = ctx.current
+    if cur is None or ctx.options.get("code_only"):
+        return []
+    params: dict[str, Any] = {}
+    changes: list[Change] = []
+
+    def cmp(name: str, want: Any, have: Any, param: str, value: Any = None) -> None:
+        if want is None or want == have:
+            return
+        params[param] = want if value is None else value
+        changes.append(Change(name, have, want))
+
+    cmp("memory", spec.memory, cur.get("MemorySize"), "MemorySize")
+    cmp("timeout", spec.timeout, cur.get("Timeout"), "Timeout")
+    cmp("ephemeral_storage", spec.ephemeral_storage, (cur.get("EphemeralStorage") or {}).get("Size", 512),
+        "EphemeralStorage", {"Size": spec.ephemeral_storage})
+    if spec.package_type == "Zip":
+        cmp("runtime", spec.runtime, cur.get("Runtime"), "Runtime")
+        cmp("handler", spec.handler, cur.get("Handler"), "Handler")
+    if spec.role is not None:
+        want_role = ctx.state.get("role_arn")
+        if want_role != cur.get("Role"):
+            params["Role"] = None                      # filled in at apply time (the role may be new)
+            changes.append(Change("role", cur.get("Role"), _desired_role_display(ctx)))
+    cmp("description", spec.description, cur.get("Description") or "", "Description")
+    cmp("layers", spec.layers, [x.get("Arn") for x in cur.get("Layers") or []], "Layers")
+    have_env = _cur_env(cur)
+    want_env = _desired_env(spec, have_env)
+    if want_env is not None and want_env != have_env:
+        params["Environment"] = {"Variables": want_env}
+        for k in sorted(set(have_env) | set(want_env)):
+            if have_env.get(k) != want_env.get(k):
+                changes.append(Change(f"environment.{k}", _mask_value(ctx, k, have_env.get(k)),
+                                      _mask_value(ctx, k, want_env.get(k))))
+    cmp("tracing", spec.tracing, (cur.get("TracingConfig") or {}).get("Mode", "PassThrough"),
+        "TracingConfig", {"Mode": spec.tracing})
+    if spec.kms_key is not None and spec.kms_key != (cur.get("KMSKeyArn") or ""):
+        params["KMSKeyArn"] = spec.kms_key
+        changes.append(Change("kms_key", cur.get("KMSKeyArn") or None, spec.kms_key or None))
+    if spec.vpc_subnets is not None:
+        subnets, groups, ipv6 = _cur_vpc(cur)
+        want_s, want_g = sorted(spec.vpc_subnets), sorted(spec.vpc_security_groups or [])
+        want_ipv6 = bool(spec.vpc_ipv6) if want_s else False
+        if (want_s, want_g) != (subnets, groups) or (want_s and spec.vpc_ipv6 is not None and want_ipv6 != ipv6):
+            vpc = {"SubnetIds": want_s, "SecurityGroupIds": want_g}
+            if want_s and (spec.vpc_ipv6 is not None or ipv6):
+                vpc["Ipv6AllowedForDualStack"] = want_ipv6
+            params["VpcConfig"] = vpc
+            before = {"subnets": subnets, "security_groups": groups} if subnets else None
+            after = {"subnets": want_s, "security_groups": want_g} if want_s else None
+            changes.append(Change("vpc", before, after))
+            if want_s and not subnets:
+                ctx.state.setdefault("warnings", []).append(
+                    "a function in a VPC has no internet access unless its subnets route through a NAT "
+                    "gateway (or use VPC endpoints for AWS services)")
+    if spec.dead_letter is not None:
+        have_dlq = (cur.get("DeadLetterConfig") or {}).get("TargetArn") or ""
+        if spec.dead_letter != have_dlq:
+            params["DeadLetterConfig"] = {"TargetArn": spec.dead_letter}
+            changes.append(Change("dead_letter", have_dlq or None, spec.dead_letter or None))
+
+    steps: list[Step] = []
+    if params:
+        role_changes = "Role" in params
+
+        def apply_config(c: DeployContext) -> None:
+            p = dict(params)
+            if role_changes:
+                p["Role"] = c.state.get("role_arn")
+            lam = c.aws.client("lambda")
+            call = lambda: lam.update_function_configuration(FunctionName=c.function_name, **p)  # noqa: E731
+            if role_changes:
+                call_with_role_retry(call, p["Role"])
+            else:
+                retry(call)
+            c.current = wait_function_ready(c.aws, c.function_name)
+
+        fields = ", ".join(dict.fromkeys(ch.field.split(".")[0] for ch in changes))
+        steps.append(Step("configuration", "update", f"function {ctx.function_name}",
+                          f"update configuration of {ctx.function_name} ({fields})", apply_config, changes))
+    steps += _plan_tags(ctx, spec)
+    return steps
+
+
+def _plan_tags(ctx: DeployContext, spec: FunctionSpec) -> list[Step]:
+    if spec.tags is None or ctx.current is None:
+        return []
+    have = dict(ctx.state.get("tags") or {})
+    want = spec.tags
+    to_set = {k: v for k, v in want.items() if have.get(k) != v}
+    # aws:*/lambda:* tags are AWS's; lambdactl:* tags are markers other areas may keep on the function.
+    to_remove = sorted(k for k in have if k not in want and not k.startswith(("aws:", "lambda:", "lambdactl:")))
+    if not to_set and not to_remove:
+        return []
+    changes = [Change(f"tags.{k}", have.get(k), want.get(k)) for k in sorted(set(to_set) | set(to_remove))]
+    arn = ctx.current["FunctionArn"]
+
+    def apply_tags(c: DeployContext) -> None:
+        lam = c.aws.client("lambda")
+        if to_set:
+            retry(lambda: lam.tag_resource(Resource=arn, Tags=to_set))
+        if to_remove:
+            retry(lambda: lam.untag_resource(Resource=arn, TagKeys=to_remove))
+
+    return [Step("tags", "update", f"function {ctx.function_name}", f"update tags of {ctx.function_name}",
+                 apply_tags, changes)]
+
+
+def newest_version(aws: AwsSession, name: str) -> dict | None:
+    """The highest-numbered published version's configuration (None when there is none)."""
+    lam = aws.client("lambda")
+    best = None
+    for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
+        for v in page.get("Versions", []):
+            if v.get("Version", "$LATEST").isdigit() and (best is None or int(v["Version"]) > int(best["Version"])):
+                best = v
+    return best
+
+
+def publish_if_changed(aws: AwsSession, name: str, *, code_sha256: str | None = None,
+                       description: str | None = None, force: bool = False) -> tuple[str, bool]:
+    """Publish ``$LATEST`` unless it is identical to the newest version. Returns (version, created)."""
+    cfg = wait_function_ready(aws, name)
+    if not force:
+        newest = newest_version(aws, name)
+        if newest is not None and _comparable(newest) == _comparable(cfg):
+            return newest["Version"], False
+    kwargs: dict[str, Any] = {"FunctionName": name, "CodeSha256": code_sha256 or cfg.get("CodeSha256")}
+    if cfg.get("RevisionId"):
+        kwargs["RevisionId"] = cfg["RevisionId"]
+    if description:
+        kwargs["Description"] = description
+    resp = retry(lambda: aws.client("lambda").publish_version(**kwargs))
+    return resp["Version"], True
+
+
+def _function_changes_planned(ctx: DeployContext) -> bool:
+    return any(s.area in ("code", "configuration") for s in ctx.state.get("planned", []))
+
+
+def plan_publish(ctx: DeployContext) -> list[Step]:
+    """``--publish``: a new version when $LATEST differs from the newest version, else reuse it."""
+    if not ctx.options.get("publish"):
+        return []
+    if ctx.current is not None and not _function_changes_planned(ctx):
+        newest = newest_version(ctx.aws, ctx.function_name)
+        if newest is not None and _comparable(newest) == _comparable(ctx.current):
+            ctx.state["published_version"] = newest["Version"]
+            ctx.state["publish_reused"] = True
+            return []
+        before = newest["Version"] if newest else None
+    else:
+        before = None
+        if ctx.current is not None:
+            newest = newest_version(ctx.aws, ctx.function_name)
+            before = newest["Version"] if newest else None
+    ctx.state["publish_pending"] = True
+    description = ctx.options.get("version_description")
+
+    def apply_publish(c: DeployContext) -> None:
+        version, created = publish_if_changed(c.aws, c.function_name, code_sha256=c.state.get("code_sha256"),
+                                              description=description)
+        c.state["published_version"] = version
+        c.state["publish_reused"] = not created
+
+    return [Step("publish", "publish", f"function {ctx.function_name}",
+                 f"publish a new version of {ctx.function_name}", apply_publish,
+                 [Change("version", before, "(new)")])]
+
+
+def plan_deploy_alias(ctx: DeployContext) -> list[Step]:
+    """``deploy --alias NAME [--canary PCT]``: point (or route a share of) the alias at the
+    version this deploy published. A fallback used only when ``lambdactl.core.aliases`` has no
+    ``plan_aliases`` (which handles ``ctx.options["alias"]``/``["canary"]`` itself)."""
+    from botocore.exceptions import ClientError
+
+    alias = ctx.options.get("alias")
+    if not alias:
+        return []
+    ctx.state["cli_alias"] = alias
+    pct = ctx.options.get("canary")
+    weight = None if pct is None or float(pct) >= 100 else round(float(pct) / 100.0, 6)
+    target = ctx.state.get("published_version")   # known when the publish was reused
+    existing = None
+    if ctx.current is not None:
+        try:
+            existing = retry(lambda: ctx.aws.client("lambda").get_alias(FunctionName=ctx.function_name, Name=alias))
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+    cur_version = existing.get("FunctionVersion") if existing else None
+    cur_weights = ((existing or {}).get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+
+    def desired(version: str) -> tuple[str, dict[str, float]]:
+        if weight is not None and existing is not None and cur_version not in (None, "$LATEST") \
+                and cur_version != version:
+            return cur_version, {version: weight}
+        return version, {}
+
+    if target is not None:
+        want_version, want_weights = desired(target)
+        if want_version == cur_version and want_weights == cur_weights:
+            return []
+        shown_version, shown_weights = want_version, want_weights
+    else:
+        if weight is not None and existing is not None and cur_version not in (None, "$LATEST"):
+            shown_version, shown_weights = cur_version, {"(new)": weight}
+        else:
+            shown_version, shown_weights = "(new)", {}
+    if weight is not None and existing is None:
+        ctx.state.setdefault("warnings", []).append(
+            f"alias {alias} does not exist yet: it is created with all traffic on the new version (no canary)")
+    changes = []
+    if shown_version != cur_version:
+        changes.append(Change("version", cur_version, shown_version))
+    if shown_weights != cur_weights:
+        changes.append(Change("weights", cur_weights or None, shown_weights or None))
+
+    def apply_alias(c: DeployContext) -> None:
+        version = c.state.get("published_version")
+        if not version:
+            raise OperationError(f"no published version to point alias {alias} at",
+                                 hint="deploy with --publish")
+        v, w = desired(version)
+        lam = c.aws.client("lambda")
+        routing = {"AdditionalVersionWeights": {k: float(x) for k, x in w.items()}}
+        if existing is None:
+            retry(lambda: lam.create_alias(FunctionName=c.function_name, Name=alias, FunctionVersion=v,
+                                           RoutingConfig=routing))
+        else:
+            retry(lambda: lam.update_alias(FunctionName=c.function_name, Name=alias, FunctionVersion=v,
+                                           RoutingConfig=routing))
+        c.state.setdefault("aliases", {})[alias] = {"version": v, "weights": w}
+
+    if weight is not None and existing is not None and cur_version not in (None, "$LATEST"):
+        text = f"route {weight * 100:g}% of alias {alias} to the new version"
+    else:
+        text = f"point alias {alias} at the new version"
+    return [Step("alias", "create" if existing is None else "update", f"alias {alias}", text, apply_alias,
+                 changes)]
+
+
+def _optional_planner(module: str, attr: str) -> Callable[[DeployContext], list[Step]] | None:
+    """``module.attr`` when that module and function exist (other areas plug in here), else None."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+    fn = getattr(mod, attr, None)
+    return fn if callable(fn) else None
+
+
+# (area, planner or (module, attr), fallback when the module is absent); the order is the deploy order.
+PLANNERS: list[tuple[str, Any, Any]] = [
+    ("role", plan_role, None),
+    ("code", plan_code, None),
+    ("configuration", plan_configuration, None),
+    ("publish", plan_publish, None),
+    ("aliases", ("lambdactl.core.aliases", "plan_aliases"), plan_deploy_alias),
+    ("triggers", ("lambdactl.core.triggers", "plan_triggers"), None),
+    ("concurrency", ("lambdactl.core.concurrency", "plan_concurrency"), None),
+    ("async", ("lambdactl.core.asyncconfig", "plan_async"), None),
+]
+CODE_ONLY_AREAS = {"role", "code", "publish", "aliases"}
+FUNCTION_AREAS = {"role", "code", "configuration", "publish"}    # the function itself (this module)
+ALL_AREAS = tuple(p[0] for p in PLANNERS)
+
+
+def planners(areas: set[str] | None = None) -> list[tuple[str, Callable[[DeployContext], list[Step]]]]:
+    """The planners to run, in order, resolving the optional ones (absent ones are skipped)."""
+    out = []
+    for area, p, fallback in PLANNERS:
+        if areas is not None and area not in areas:
+            continue
+        fn = _optional_planner(*p) if isinstance(p, tuple) else p
+        fn = fn or fallback
+        if fn is not None:
+            out.append((area, fn))
+    return out
+
+
+# --- plan and run -----------------------------------------------------------------------------
+
+@dataclass
+class DeployPlan:
+    ctx: DeployContext
+    steps: list[Step]
+    warnings: list[str] = field(default_factory=list)
+    package: Any = None
+
+    @property
+    def function(self) -> str:
+        return self.ctx.function_name
+
+    @property
+    def changes_pending(self) -> bool:
+        return bool(self.steps)
+
+    @property
+    def creates_function(self) -> bool:
+        return self.ctx.current is None and any(s.area == "code" and s.action == "create" for s in self.steps)
+
+    def to_dict(self) -> dict:
+        d = {"function": self.function, "dry_run": True, "changes_pending": self.changes_pending,
+             "exists": self.ctx.current is not None,
+             "steps": [s.to_dict() for s in self.steps]}
+        if self.package is not None:
+            d["package"] = self.package.to_dict()
+        if self.ctx.state.get("published_version"):
+            d["published_version"] = self.ctx.state["published_version"]
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
+        return d
+
+
+def plan_deploy(aws: AwsSession, project: ProjectConfig | None = None, *, spec: FunctionSpec | None = None,
+                package: Any = None, publish: bool = False, alias: str | None = None,
+                canary: float | None = None, code_only: bool = False, config_only: bool = False,
+                areas: set[str] | None = None, show_secrets: bool = False,
+                version_description: str | None = None, build: bool = True,
+                function: dict | None = None, missing_hint: str | None = None) -> DeployPlan:
+    """Compute the deploy plan: local checks and packaging first, then read-only AWS calls.
+
+    ``function`` may carry a ``GetFunction`` response already read by the caller.
+    """
+    if spec is None:
+        if project is None:
+            raise UsageError("nothing to deploy: no project file and no function spec")
+        spec = spec_from_project(project)
+    warnings = runtime_warnings(spec.runtime) if project is not None else []
+    if alias and not publish:
+        publish = True                                  # an alias needs a published version
+    if areas is None:
+        if code_only:
+            areas = set(CODE_ONLY_AREAS)
+        elif config_only:
+            areas = set(ALL_AREAS) - {"code"}
+        else:
+            areas = set(ALL_AREAS)
+    if package is None and build and "code" in areas and spec.package_type == "Zip":
+        package = build_code(spec)                      # local: before any AWS call
+    ctx = DeployContext(aws=aws, project=project, function_name=spec.name, current=None,
+                        options={"spec": spec, "package": package, "publish": publish, "alias": alias,
+                                 "canary": canary, "code_only": code_only, "config_only": config_only,
+                                 "show_secrets": show_secrets, "version_description": version_description})
+    got = function if function is not None else read_function(aws, spec.name)
+    if got is not None:
+        ctx.current = got.get("Configuration")
+        ctx.state["tags"] = got.get("Tags") or {}
+        ctx.state["code"] = got.get("Code") or {}
+    elif config_only:
+        raise NotFoundError(f"function not found: {spec.name}",
+                            hint=missing_hint or "run 'lambdactl deploy' without --config-only to create it")
+    steps: list[Step] = []
+    ctx.state["planned"] = steps
+    for _area, planner in planners(areas):
+        steps.extend(planner(ctx) or [])
+    warnings += ctx.state.pop("warnings", [])
+    return DeployPlan(ctx, steps, warnings, package)
+
+
+def run_deploy(plan: DeployPlan, on_event: Callable[[str, Step], None] | None = None) -> dict:
+    """Execute the plan's steps in order; return the result record."""
+    ctx = plan.ctx
+    Executor(on_event).run(ctx, plan.steps)
+    return deploy_result(plan)
+
+
+def deploy_result(plan: DeployPlan) -> dict:
+    ctx = plan.ctx
+    if not plan.steps:
+        status = "unchanged"
+    elif ctx.state.get("created"):
+        status = "created"
+    else:
+        status = "updated"
+    cur = ctx.current or {}
+    return {
+        "function": plan.function,
+        "status": status,
+        "arn": cur.get("FunctionArn"),
+        "code_sha256": ctx.state.get("code_sha256") or cur.get("CodeSha256"),
+        "published_version": ctx.state.get("published_version"),
+        "uploaded_bytes": ctx.state.get("uploaded_bytes", 0),
+        "steps": [s.to_dict() for s in plan.steps],
+    }
