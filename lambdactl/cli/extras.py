@@ -103,11 +103,8 @@ def register(app: typer.Typer) -> None:
     app.command("async")(async_cmd)
     app.command("dlq")(dlq)
     app.command("export")(export)
-    try:
-        from lambdactl.cli import layers as _layers
-        _layers.register(app)
-    except ImportError:
-        pass
+    from lambdactl.cli import layers as _layers
+    _layers.register(app)
 
 
 def export(
