@@ -6,14 +6,16 @@ from typing import Annotated, Optional
 
 import typer
 
+from lambdactl.core.completion import complete_function
 from lambdactl.errors import UsageError
 from lambdactl.settings import current
 
 FunctionArg = Annotated[Optional[str], typer.Argument(
     metavar="FUNCTION", help="Function name, ARN or name:qualifier (default: the project file's function).",
-    show_default=False)]
+    show_default=False, autocompletion=complete_function)]
 RequiredFunctionArg = Annotated[str, typer.Argument(
-    metavar="FUNCTION", help="Function name, ARN or name:qualifier.", show_default=False)]
+    metavar="FUNCTION", help="Function name, ARN or name:qualifier.", show_default=False,
+    autocompletion=complete_function)]
 QualifierOpt = Annotated[Optional[str], typer.Option("--qualifier", help="Version or alias.")]
 
 COMMON_EPILOG = ("Common options -o/--output, -y/--yes, -q/--quiet and -v/--verbose are accepted here "
