@@ -90,7 +90,7 @@ class AwsSession:
         self.settings = s = settings or current()
         self.endpoint_url = s.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         sandbox = s.sandbox or os.environ.get("LAMBDACTL_SANDBOX", "") not in ("", "0")
-        if sandbox and not s.endpoint_url:
+        if sandbox:  # explicit --sandbox / LAMBDACTL_SANDBOX wins over AWS_ENDPOINT_URL
             self.endpoint_url = sandbox_endpoint()
         kwargs: dict[str, Any] = {}
         if s.profile:

@@ -65,6 +65,7 @@ class SandboxApp:
         self._pools: dict[tuple, _Pool] = {}
         self._inflight: dict[str, int] = {}
         self.invocations = 0
+        self.endpoint: str | None = None
 
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -90,14 +91,13 @@ class SandboxApp:
 
     # -- invoke ----------------------------------------------------------------------------
     def _invoke(self, environ, fn_ref: str):
-        from moto.awslambda.models import lambda_backends
         from moto.iam.models import get_account_id_from
 
         auth = environ.get("HTTP_AUTHORIZATION", "")
         cm = _CRED_RE.search(auth)
         access_key, region = (cm.group(1), cm.group(2)) if cm else ("test", "us-east-1")
         account = get_account_id_from(access_key)
-        backend = lambda_backends[account][region]
+        backend = _lambda_backend(account, region)
         qs = parse_qs(environ.get("QUERY_STRING", ""))
         qualifier = (qs.get("Qualifier") or [None])[0]
         name = fn_ref
@@ -203,7 +203,7 @@ class SandboxApp:
             self._inflight[arn] = inflight + 1
         try:
             code_dir = self._code_dir(fn)
-            spec = sandbox_runner.spec_for(fn, version, code_dir)
+            spec = sandbox_runner.spec_for(fn, version, code_dir, self.endpoint)
             key = (arn, version, spec.fingerprint())
             with self._lock:
                 pool = self._pools.setdefault(key, _Pool())
@@ -231,6 +231,17 @@ class SandboxApp:
         for pool in pools.values():
             for w in pool.idle:
                 w.close()
+
+
+def _lambda_backend(account: str, region: str):
+    """The Lambda backend moto's server uses (the Docker-less one once use_docker is off)."""
+    from moto.core.config import default_user_config
+
+    if default_user_config.get("lambda", {}).get("use_docker") is False:
+        from moto.awslambda_simple.models import lambda_simple_backends as backends
+    else:
+        from moto.awslambda.models import lambda_backends as backends
+    return backends[account][region]
 
 
 def _throttled(message: str):
@@ -270,7 +281,10 @@ class SandboxServer:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
-        os.environ.setdefault("MOTO_DOCKER_LAMBDA_IMAGE", "none")
+        import logging
+
+        if not os.environ.get("LAMBDACTL_SANDBOX_ACCESS_LOG"):
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.app = SandboxApp(cache_dir)
         try:
             self._server = make_server(host, port, self.app, threaded=True,
@@ -281,6 +295,7 @@ class SandboxServer:
         self.host = host
         self.port = self._server.server_port
         self.endpoint = f"http://{host}:{self.port}"
+        self.app.endpoint = self.endpoint
         self._thread: threading.Thread | None = None
         _configure_moto()
 

@@ -1,0 +1,168 @@
+"""The lambdactl sandbox (moto + a WSGI layer that runs handlers for real), started from the
+tests — not moto's bare server — and driven with the real CLI."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from tests.conftest import FAKE_ENV, assert_clean_error
+
+HANDLER = textwrap.dedent('''\
+    import os, time
+
+    def handler(event, context):
+        print("handler saw", event.get("name"))
+        if event.get("boom"):
+            raise KeyError("no such order")
+        if event.get("sleep"):
+            time.sleep(event["sleep"])
+        return {"hello": event.get("name"), "stage": os.environ.get("STAGE"),
+                "fn": context.function_name}
+''')
+
+TOML = textwrap.dedent('''\
+    [function]
+    name = "sbx"
+    runtime = "python3.12"
+    handler = "app.handler"
+    source = "src"
+    timeout = 1
+    [function.environment]
+    STAGE = "sandbox"
+''')
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    from lambdactl.core.sandbox import SandboxServer
+
+    server = SandboxServer(port=0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def on_sandbox(sandbox, monkeypatch, project_dir):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sandbox.endpoint)
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text(HANDLER)
+    (project_dir / "lambdactl.toml").write_text(TOML)
+    return sandbox
+
+
+def test_deploy_then_invoke_runs_the_real_handler(on_sandbox, invoke_cli):
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    r = invoke_cli("invoke", '{"name": "ada"}', "--logs", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    body = r.json()
+    assert body["payload"] == {"hello": "ada", "stage": "sandbox", "fn": "sbx"}
+    assert body["status_code"] == 200
+    assert "handler saw ada" in (body["log_tail"] or "")
+    assert body["report"]["cold_start"] is True
+
+
+def test_handler_exception_exit_4_with_real_error_type(on_sandbox, invoke_cli):
+    assert invoke_cli("deploy").exit_code == 0
+    r = invoke_cli("invoke", '{"boom": true}')
+    assert r.exit_code == 4, (r.stdout, r.stderr)
+    assert "KeyError" in r.stdout + r.stderr
+    assert "no such order" in r.stdout + r.stderr
+
+
+def test_timeout_gives_lambda_timeout_error(on_sandbox, invoke_cli):
+    assert invoke_cli("deploy").exit_code == 0
+    r = invoke_cli("invoke", '{"sleep": 3}')
+    assert r.exit_code == 4, (r.stdout, r.stderr)
+    assert "Task timed out after 1.00 seconds" in r.stdout + r.stderr
+
+
+def test_log_tail_and_logs_show_report(on_sandbox, invoke_cli, boto):
+    assert invoke_cli("deploy").exit_code == 0
+    r = invoke_cli("invoke", '{"name": "grace"}', "--logs")
+    assert r.exit_code == 0, r.stderr
+    assert "handler saw grace" in r.stderr
+    assert "REPORT" in r.stderr
+    r = invoke_cli("logs", "--since", "5m", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    events = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    reports = [e for e in events if e.get("report")]
+    assert reports and reports[0]["report"]["duration_ms"] is not None
+    assert any("handler saw grace" in e["message"] for e in events)
+
+
+def test_warm_start_reuses_worker_and_throttles_at_zero(on_sandbox, invoke_cli, boto):
+    assert invoke_cli("deploy").exit_code == 0
+    first = invoke_cli("invoke", "{}", "--logs", "-o", "json").json()
+    second = invoke_cli("invoke", "{}", "--logs", "-o", "json").json()
+    assert first["report"]["cold_start"] is True
+    assert second["report"]["cold_start"] is False
+    boto("lambda").put_function_concurrency(FunctionName="sbx", ReservedConcurrentExecutions=0)
+    r = invoke_cli("invoke", "{}")
+    assert r.exit_code == 1
+    assert "TooManyRequests" in r.stderr or "throttl" in r.stderr.lower() or "Rate" in r.stderr
+
+
+def test_async_invoke_runs_in_background_and_logs(on_sandbox, invoke_cli, boto):
+    assert invoke_cli("deploy").exit_code == 0
+    r = invoke_cli("invoke", '{"name": "async"}', "--async")
+    assert r.exit_code == 0, r.stderr
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        ev = boto("logs").filter_log_events(logGroupName="/aws/lambda/sbx").get("events", [])
+        if any("handler saw async" in e["message"] for e in ev):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("async invocation did not log")
+
+
+def test_detached_sandbox_start_status_stop(tmp_path):
+    env = {**os.environ, **FAKE_ENV, "LAMBDACTL_STATE_DIR": str(tmp_path / "state"),
+           "LAMBDACTL_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("AWS_ENDPOINT_URL", None)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "lambdactl", *args], capture_output=True, text=True,
+                              env=env, timeout=60)
+
+    assert run("sandbox", "status").returncode == 3
+    p = run("sandbox", "start", "--port", "0", "--detach", "-o", "json")
+    assert p.returncode == 0, p.stderr
+    info = json.loads(p.stdout)
+    try:
+        assert info["endpoint"].startswith("http://127.0.0.1:")
+        s = run("sandbox", "status", "-o", "json")
+        assert s.returncode == 0 and json.loads(s.stdout)["endpoint"] == info["endpoint"]
+        # --sandbox points any command at it
+        ls = run("--sandbox", "ls", "-o", "json")
+        assert ls.returncode == 0, ls.stderr
+        assert json.loads(ls.stdout) == []
+    finally:
+        stop = run("sandbox", "stop")
+    assert stop.returncode == 0
+    assert run("sandbox", "status").returncode == 3
+
+
+def test_sandbox_flag_without_running_sandbox_is_usage_error(invoke_cli):
+    assert_clean_error(invoke_cli("--sandbox", "ls"), 2, contains="sandbox")
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    env = {**os.environ, **FAKE_ENV, "LAMBDACTL_STATE_DIR": str(tmp_path / "state"),
+           "LAMBDACTL_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("AWS_ENDPOINT_URL", None)
+    t0 = time.time()
+    p = subprocess.run([sys.executable, "-m", "lambdactl", "demo"], capture_output=True, text=True,
+                       env=env, timeout=180, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "demo finished" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert time.time() - t0 < 120
