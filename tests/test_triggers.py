@@ -1,0 +1,558 @@
+"""trigger add/list/remove for every kind, and the deploy planner, against the moto server."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lambdactl.aws import CALLS
+from tests.conftest import ACCOUNT, REGION, assert_clean_error
+
+FN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fn"
+
+
+def statements(boto, name: str = "fn") -> list[dict]:
+    try:
+        return json.loads(boto("lambda").get_policy(FunctionName=name)["Policy"])["Statement"]
+    except boto("lambda").exceptions.ResourceNotFoundException:
+        return []
+
+
+def notifications(boto, bucket: str) -> dict:
+    doc = boto("s3").get_bucket_notification_configuration(Bucket=bucket)
+    doc.pop("ResponseMetadata", None)
+    return doc
+
+
+def add(invoke_cli, *args):
+    r = invoke_cli("trigger", "add", *args, "-o", "json")
+    assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
+    return r.json()
+
+
+@pytest.fixture
+def fn(create_function):
+    return create_function("fn")
+
+
+@pytest.fixture
+def busy_bucket(boto, create_function):
+    """A bucket that already notifies an SQS queue and another function."""
+    s3, sqs = boto("s3"), boto("sqs")
+    s3.create_bucket(Bucket="uploads")
+    qurl = sqs.create_queue(QueueName="audit")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    other = create_function("other")["FunctionArn"]
+    s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+        "QueueConfigurations": [{"Id": "audit-queue", "QueueArn": qarn, "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "logs/"}]}}}],
+        "LambdaFunctionConfigurations": [{"Id": "other-fn", "LambdaFunctionArn": other,
+                                          "Events": ["s3:ObjectRemoved:*"]}],
+    })
+    return notifications(boto, "uploads")
+
+
+# --- S3 -----------------------------------------------------------------------------------------
+
+def test_s3_keeps_existing_notifications_on_add_and_remove(invoke_cli, fn, boto, busy_bucket):
+    before = busy_bucket
+    CALLS.clear()
+    d = add(invoke_cli, "fn", "s3", "--bucket", "uploads", "--events", "s3:ObjectCreated:*", "--prefix", "in/",
+            "--suffix", ".jpg")
+    assert d["status"] == "created" and d["id"].startswith("lambdactl-") and d["kind"] == "s3"
+    # permission first, then the notification document
+    ops = [c.operation for c in CALLS.calls]
+    assert ops.index("AddPermission") < ops.index("PutBucketNotificationConfiguration")
+
+    after = notifications(boto, "uploads")
+    assert after["QueueConfigurations"] == before["QueueConfigurations"]
+    lambdas = {c["Id"]: c for c in after["LambdaFunctionConfigurations"]}
+    assert lambdas["other-fn"] == before["LambdaFunctionConfigurations"][0]
+    mine = lambdas[d["id"]]
+    assert mine["LambdaFunctionArn"] == FN_ARN and mine["Events"] == ["s3:ObjectCreated:*"]
+    rules = {r["Name"].lower(): r["Value"] for r in mine["Filter"]["Key"]["FilterRules"]}
+    assert rules == {"prefix": "in/", "suffix": ".jpg"}
+
+    sts = statements(boto)
+    assert len(sts) == 1
+    assert sts[0]["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert sts[0]["Condition"]["ArnLike"]["AWS:SourceArn"] == "arn:aws:s3:::uploads"
+    assert sts[0]["Condition"]["StringEquals"]["AWS:SourceAccount"] == ACCOUNT
+
+    # twice: nothing changes
+    CALLS.clear()
+    again = add(invoke_cli, "fn", "s3", "--bucket", "uploads", "--events", "s3:ObjectCreated:*", "--prefix", "in/",
+                "--suffix", ".jpg")
+    assert again["status"] == "unchanged" and again["id"] == d["id"]
+    assert not [c for c in CALLS.calls if c.mutating]
+    assert notifications(boto, "uploads") == after and statements(boto) == sts
+
+    r = invoke_cli("trigger", "list", "fn", "-o", "json")
+    s3_rows = [t for t in r.json() if t["kind"] == "s3"]
+    assert [t["id"] for t in s3_rows] == [d["id"]] and s3_rows[0]["source"] == "s3://uploads"
+    assert s3_rows[0]["managed"] is True
+
+    r = invoke_cli("trigger", "remove", "fn", d["id"], "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "deleted" and r.json()["permissions_removed"] == [sts[0]["Sid"]]
+    assert notifications(boto, "uploads") == before
+    assert statements(boto) == []
+
+
+def test_s3_overlap_is_refused_before_any_change(invoke_cli, fn, boto, busy_bucket):
+    # the SQS rule covers ObjectCreated:* under logs/ → logs/app/ overlaps
+    r = invoke_cli("trigger", "add", "fn", "s3", "--bucket", "uploads", "--events", "s3:ObjectCreated:Put",
+                   "--prefix", "logs/app/")
+    assert_clean_error(r, 2, contains="overlaps the existing SQS notification audit-queue")
+    assert "hint:" in r.stderr
+    # the other function's rule: ObjectRemoved:* with no filter overlaps any ObjectRemoved rule
+    r = invoke_cli("trigger", "add", "fn", "s3", "--bucket", "uploads", "--events", "s3:ObjectRemoved:Delete")
+    assert_clean_error(r, 2, contains="other-fn")
+    assert notifications(boto, "uploads") == busy_bucket
+    assert statements(boto) == []
+    # a distinct prefix is fine
+    d = add(invoke_cli, "fn", "s3", "--bucket", "uploads", "--prefix", "images/")
+    assert d["status"] == "created"
+
+
+def test_s3_two_rules_share_one_permission(invoke_cli, fn, boto):
+    boto("s3").create_bucket(Bucket="media")
+    a = add(invoke_cli, "fn", "s3", "--bucket", "media", "--prefix", "a/")
+    b = add(invoke_cli, "fn", "s3", "--bucket", "arn:aws:s3:::media", "--prefix", "b/")
+    assert a["id"] != b["id"] and b["permissions"][0]["status"] == "unchanged"
+    assert len(statements(boto)) == 1
+    invoke_cli("trigger", "remove", "fn", a["id"])
+    # b still needs the permission
+    assert len(statements(boto)) == 1
+    assert [c["Id"] for c in notifications(boto, "media")["LambdaFunctionConfigurations"]] == [b["id"]]
+    r = invoke_cli("trigger", "remove", "fn", b["id"], "-o", "json")
+    assert r.json()["permissions_removed"] and statements(boto) == []
+    assert "LambdaFunctionConfigurations" not in notifications(boto, "media")
+
+
+def test_s3_missing_bucket_and_function(invoke_cli, fn, boto):
+    r = invoke_cli("trigger", "add", "fn", "s3", "--bucket", "no-such-bucket")
+    assert_clean_error(r, 3, contains="no-such-bucket")
+    boto("s3").create_bucket(Bucket="here")
+    r = invoke_cli("trigger", "add", "ghost", "s3", "--bucket", "here")
+    assert_clean_error(r, 3, contains="ghost")
+
+
+# --- schedule / eventbridge --------------------------------------------------------------------
+
+def test_schedule_rule_target_permission_and_idempotence(invoke_cli, fn, boto):
+    d = add(invoke_cli, "fn", "schedule", "--expression", "rate(5 minutes)", "--input", '{"job": "sweep"}')
+    assert d["status"] == "created" and d["id"].startswith("lambdactl-fn-")
+    ev = boto("events")
+    rule = ev.describe_rule(Name=d["id"])
+    assert rule["ScheduleExpression"] == "rate(5 minutes)" and rule["State"] == "ENABLED"
+    targets = ev.list_targets_by_rule(Rule=d["id"])["Targets"]
+    assert len(targets) == 1 and targets[0]["Arn"] == FN_ARN and json.loads(targets[0]["Input"]) == {"job": "sweep"}
+    sts = statements(boto)
+    assert len(sts) == 1 and sts[0]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sts[0]["Condition"]["ArnLike"]["AWS:SourceArn"] == rule["Arn"]
+
+    CALLS.clear()
+    again = add(invoke_cli, "fn", "schedule", "--expression", "rate(5 minutes)", "--input", '{"job": "sweep"}')
+    assert again["status"] == "unchanged" and again["id"] == d["id"]
+    assert not [c for c in CALLS.calls if c.mutating]
+    # a different input updates the same rule's target
+    upd = add(invoke_cli, "fn", "schedule", "--expression", "rate(5 minutes)", "--input", '{"job": "other"}')
+    assert upd["status"] == "updated" and upd["id"] == d["id"]
+    assert json.loads(ev.list_targets_by_rule(Rule=d["id"])["Targets"][0]["Input"]) == {"job": "other"}
+
+    r = invoke_cli("trigger", "remove", "fn", d["id"], "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["rule_deleted"] is True
+    assert ev.list_rules()["Rules"] == [] and statements(boto) == []
+
+
+def test_schedule_named_rule_on_function_from_project(invoke_cli, fn, boto, project_dir):
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "fn"\nruntime = "python3.12"\nhandler = "app.handler"\n')
+    d = add(invoke_cli, "schedule", "-e", "cron(0 12 ? * MON-FRI *)", "--name", "weekday-noon", "--disabled")
+    assert d["function"] == "fn" and d["id"] == "weekday-noon"
+    rule = boto("events").describe_rule(Name="weekday-noon")
+    assert rule["State"] == "DISABLED" and rule["ScheduleExpression"] == "cron(0 12 ? * MON-FRI *)"
+
+
+def test_remove_keeps_a_foreign_rule_with_other_targets(invoke_cli, fn, boto):
+    """A rule lambdactl did not create loses only this function's target, and the rule stays."""
+    ev = boto("events")
+    arn = ev.put_rule(Name="shared", ScheduleExpression="rate(1 hour)")["RuleArn"]
+    ev.put_targets(Rule="shared", Targets=[{"Id": "fn", "Arn": FN_ARN},
+                                           {"Id": "q", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q"}])
+    boto("lambda").add_permission(FunctionName="fn", StatementId="their-stmt", Action="lambda:InvokeFunction",
+                                  Principal="events.amazonaws.com", SourceArn=arn)
+    rows = invoke_cli("trigger", "list", "fn", "-o", "json").json()
+    assert [(t["id"], t["kind"], t["managed"]) for t in rows] == [("shared", "schedule", False)]
+    r = invoke_cli("trigger", "remove", "fn", "shared", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert [t["Id"] for t in ev.list_targets_by_rule(Rule="shared")["Targets"]] == ["q"]
+    assert [s["Sid"] for s in statements(boto)] == ["their-stmt"]     # not ours: kept
+
+
+def test_eventbridge_pattern_from_file_on_custom_bus(invoke_cli, fn, boto, tmp_path):
+    ev = boto("events")
+    ev.create_event_bus(Name="orders")
+    pat = {"source": ["shop.orders"], "detail": {"status": ["paid"]}}
+    f = tmp_path / "pattern.json"
+    f.write_text(json.dumps(pat))
+    d = add(invoke_cli, "fn", "eventbridge", "--pattern", f"@{f}", "--bus", "orders")
+    assert d["status"] == "created" and d["id"].startswith("orders/lambdactl-fn-")
+    name = d["id"].split("/", 1)[1]
+    rule = ev.describe_rule(Name=name, EventBusName="orders")
+    assert json.loads(rule["EventPattern"]) == pat
+    assert ev.list_targets_by_rule(Rule=name, EventBusName="orders")["Targets"][0]["Arn"] == FN_ARN
+    assert statements(boto)[0]["Condition"]["ArnLike"]["AWS:SourceArn"] == rule["Arn"]
+    again = add(invoke_cli, "fn", "eventbridge", "--pattern", json.dumps(pat), "--bus", "orders")
+    assert again["status"] == "unchanged"
+    rows = invoke_cli("trigger", "list", "fn", "-o", "json").json()
+    assert [(t["id"], t["kind"]) for t in rows] == [(d["id"], "eventbridge")]
+    r = invoke_cli("trigger", "remove", "fn", d["id"])
+    assert r.exit_code == 0, r.stderr
+    assert ev.list_rules(EventBusName="orders")["Rules"] == [] and statements(boto) == []
+
+
+@pytest.mark.parametrize("args, contains", [
+    (("schedule", "--expression", "rate(1 minutes)"), "singular"),
+    (("schedule", "--expression", "rate(5 minute)"), "plural"),
+    (("schedule", "--expression", "rate(5 weeks)"), "unit"),
+    (("schedule", "--expression", "cron(0 12 * * *)"), "6"),
+    (("schedule", "--expression", "cron(0 12 * * * *)"), "field 3"),
+    (("schedule", "--expression", "cron(0 25 * * ? *)"), "field 2 (hours)"),
+    (("schedule", "--expression", "every 5 minutes"), "invalid schedule expression"),
+    (("schedule", "--expression", "at(2026-12-01T09:00:00)"), "one-time"),
+    (("schedule", "--expression", "rate(5 minutes)", "--input", "{bad"), "--input: invalid JSON"),
+    (("eventbridge", "--pattern", "{not json"), "invalid JSON"),
+    (("eventbridge", "--pattern", "[1, 2]"), "non-empty JSON object"),
+    (("eventbridge", "--pattern", '{"source": "aws.s3"}'), "pattern.source"),
+    (("eventbridge", "--pattern", '{"detail": {"state": []}}'), "pattern.detail.state"),
+    (("eventbridge", "--pattern", "@/nonexistent/p.json"), "file not found"),
+    (("s3", "--bucket", "Bad_Bucket"), "bucket name"),
+    (("s3", "--bucket", "fine-bucket", "--events", "s3:ObjectCreated"), "S3 event type"),
+    (("sqs", "--queue", "q", "--batch-size", "20"), "needs --window"),
+    (("sqs", "--queue", "q", "--batch-size", "0"), "out of range"),
+    (("sqs", "--queue", "q.fifo", "--batch-size", "20", "--window", "1"), "FIFO"),
+    (("sqs", "--queue", "q", "--window", "301"), "out of range"),
+    (("kinesis", "--stream", "s", "--batch-size", "10001"), "out of range"),
+    (("kinesis", "--stream", "s", "--starting-position", "EARLIEST"), "LATEST, TRIM_HORIZON"),
+    (("kinesis", "--stream", "s", "--starting-position", "AT_TIMESTAMP"), "--starting-timestamp"),
+    (("dynamodb",), "exactly one of --table"),
+    (("dynamodb", "--table", "tab1", "--starting-position", "AT_TIMESTAMP"), "LATEST, TRIM_HORIZON"),
+    (("sns", "--topic", "topic-name"), "not an SNS topic ARN"),
+    (("url", "--auth", "OPEN"), "NONE, AWS_IAM"),
+    (("url", "--cors-methods", "FETCH"), "CORS method"),
+    (("url", "--cors-credentials"), "every origin"),
+])
+def test_invalid_input_exits_2_before_any_aws_call(invoke_cli, args, contains):
+    CALLS.clear()
+    r = invoke_cli("trigger", "add", "fn", *args)
+    assert_clean_error(r, 2, contains=contains)
+    assert CALLS.calls == []
+
+
+# --- event source mappings ------------------------------------------------------------------------
+
+def test_sqs_url_to_arn_batch_update_and_managed_tag(invoke_cli, fn, boto):
+    sqs = boto("sqs")
+    qurl = sqs.create_queue(QueueName="orders")["QueueUrl"]
+    qarn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"
+    d = add(invoke_cli, "fn", "sqs", "--queue", qurl)
+    assert d["status"] == "created" and d["source"] == qarn
+    m = boto("lambda").get_event_source_mapping(UUID=d["id"])
+    assert m["EventSourceArn"] == qarn and m["BatchSize"] == 10
+    tags = boto("lambda").list_tags(Resource=m["EventSourceMappingArn"])["Tags"]
+    assert tags == {"lambdactl:managed": "true"}
+
+    CALLS.clear()
+    again = add(invoke_cli, "fn", "sqs", "--queue", qarn)
+    assert again["status"] == "unchanged" and again["id"] == d["id"]
+    assert not [c for c in CALLS.calls if c.mutating]
+    upd = add(invoke_cli, "fn", "sqs", "--queue", "orders", "--batch-size", "100", "--window", "5")
+    assert upd["status"] == "updated" and upd["id"] == d["id"]
+    assert {c["field"] for c in upd["changes"]} == {"BatchSize", "MaximumBatchingWindowInSeconds"}
+    m = boto("lambda").get_event_source_mapping(UUID=d["id"])
+    assert m["BatchSize"] == 100 and m["MaximumBatchingWindowInSeconds"] == 5
+    assert len(boto("lambda").list_event_source_mappings(FunctionName="fn")["EventSourceMappings"]) == 1
+
+    r = invoke_cli("trigger", "remove", "fn", d["id"])
+    assert r.exit_code == 0, r.stderr
+    assert boto("lambda").list_event_source_mappings(FunctionName="fn")["EventSourceMappings"] == []
+
+
+def test_sqs_missing_queue_exits_3(invoke_cli, fn):
+    r = invoke_cli("trigger", "add", "fn", "sqs", "--queue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:nope")
+    assert_clean_error(r, 3, contains="nope")
+
+
+def test_sqs_rejected_for_role_permissions_names_them(fn, iam_role):
+    """moto does not check the execution role, so botocore's Stubber plays AWS's rejection of
+    CreateEventSourceMapping (and the ListEventSourceMappings read before it) on the lambda client."""
+    from botocore.stub import Stubber
+
+    from lambdactl.aws import session
+    from lambdactl.core import triggers
+    from lambdactl.errors import OperationError
+
+    aws = session()
+    target = triggers.Target("fn", None, FN_ARN, role=iam_role)
+    spec = triggers.resolve(aws, triggers.normalize("sqs", {"queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"}))
+    lam = aws.client("lambda")
+    with Stubber(lam) as stub:
+        stub.add_response("list_event_source_mappings", {"EventSourceMappings": []})
+        stub.add_client_error("create_event_source_mapping", service_error_code="InvalidParameterValueException",
+                              service_message="The provided execution role does not have permissions to call "
+                                      "ReceiveMessage on SQS", http_status_code=400)
+        with pytest.raises(OperationError) as err:
+            triggers.ensure(aws, target, spec)
+    assert "ReceiveMessage" in err.value.message
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert action in err.value.hint
+    assert "test-lambda-role" in err.value.hint
+
+
+def test_kinesis_stream_by_name(invoke_cli, fn, boto):
+    boto("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+    arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+    d = add(invoke_cli, "fn", "kinesis", "--stream", "clicks", "--starting-position", "TRIM_HORIZON",
+            "--batch-size", "500")
+    assert d["status"] == "created" and d["source"] == arn
+    m = boto("lambda").get_event_source_mapping(UUID=d["id"])
+    assert m["StartingPosition"] == "TRIM_HORIZON" and m["BatchSize"] == 500
+    again = add(invoke_cli, "fn", "kinesis", "--stream", arn, "--starting-position", "TRIM_HORIZON",
+                "--batch-size", "500")
+    assert again["status"] == "unchanged"
+
+
+def test_dynamodb_table_resolves_stream(invoke_cli, fn, boto):
+    ddb = boto("dynamodb")
+    key = {"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+           "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}], "BillingMode": "PAY_PER_REQUEST"}
+    stream = ddb.create_table(TableName="orders", StreamSpecification={"StreamEnabled": True,
+                                                                       "StreamViewType": "NEW_IMAGE"},
+                              **key)["TableDescription"]["LatestStreamArn"]
+    ddb.create_table(TableName="plain", **key)
+    d = add(invoke_cli, "fn", "dynamodb", "--table", "orders")
+    assert d["status"] == "created" and d["source"] == stream
+    assert boto("lambda").get_event_source_mapping(UUID=d["id"])["StartingPosition"] == "LATEST"
+    assert add(invoke_cli, "fn", "dynamodb", "--stream", stream)["status"] == "unchanged"
+    r = invoke_cli("trigger", "add", "fn", "dynamodb", "--table", "plain")
+    assert_clean_error(r, 2, contains="no stream")
+    r = invoke_cli("trigger", "add", "fn", "dynamodb", "--table", "missing")
+    assert_clean_error(r, 3, contains="missing")
+
+
+# --- SNS and URL ---------------------------------------------------------------------------------
+
+def test_sns_subscription_and_permission(invoke_cli, fn, boto):
+    sns = boto("sns")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    d = add(invoke_cli, "fn", "sns", "--topic", topic)
+    assert d["status"] == "created"
+    subs = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"], s["SubscriptionArn"]) for s in subs] == [("lambda", FN_ARN, d["id"])]
+    sts = statements(boto)
+    assert sts[0]["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert sts[0]["Condition"]["ArnLike"]["AWS:SourceArn"] == topic
+    again = add(invoke_cli, "fn", "sns", "--topic", topic)
+    assert again["status"] == "unchanged" and again["id"] == d["id"]
+    assert len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 1 and len(statements(boto)) == 1
+    # a unique tail of the id is enough
+    r = invoke_cli("trigger", "remove", "fn", d["id"].rsplit(":", 1)[1])
+    assert r.exit_code == 0, r.stderr
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == [] and statements(boto) == []
+
+
+def test_url_public_with_cors_adds_both_statements(invoke_cli, fn, boto):
+    r = invoke_cli("trigger", "add", "fn", "url", "--auth", "NONE", "--cors-origin", "https://example.com",
+                   "--cors-methods", "GET,POST", "--cors-max-age", "60")
+    assert r.exit_code == 0, r.stderr
+    url = boto("lambda").get_function_url_config(FunctionName="fn")
+    assert url["FunctionUrl"] in r.stdout            # the URL is printed
+    assert url["AuthType"] == "NONE"
+    assert url["Cors"]["AllowOrigins"] == ["https://example.com"] and url["Cors"]["AllowMethods"] == ["GET", "POST"]
+    by_action = {s["Action"]: s for s in statements(boto)}
+    assert set(by_action) == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}
+    assert all(s["Principal"] in ("*", {"AWS": "*"}) for s in by_action.values())
+    url_stmt, invoke_stmt = by_action["lambda:InvokeFunctionUrl"], by_action["lambda:InvokeFunction"]
+    # AWS writes these as conditions; moto keeps the AddPermission fields verbatim
+    assert "NONE" in json.dumps(url_stmt) and "FunctionUrlAuthType" in json.dumps(url_stmt)
+    assert "InvokedViaFunctionUrl" in json.dumps(invoke_stmt)
+
+    r = invoke_cli("-q", "trigger", "add", "fn", "url", "--auth", "NONE", "--cors-origin", "https://example.com",
+                   "--cors-methods", "GET,POST", "--cors-max-age", "60")
+    assert r.exit_code == 0 and r.stdout.strip() == url["FunctionUrl"]
+    again = add(invoke_cli, "fn", "url", "--auth", "NONE", "--cors-origin", "https://example.com",
+                "--cors-methods", "GET,POST", "--cors-max-age", "60")
+    assert again["status"] == "unchanged" and len(statements(boto)) == 2
+
+    # back to IAM auth: the public statements lambdactl added go away
+    iam = add(invoke_cli, "fn", "url", "--auth", "AWS_IAM", "--cors-origin", "https://example.com",
+              "--cors-methods", "GET,POST", "--cors-max-age", "60")
+    assert iam["status"] == "updated"
+    assert boto("lambda").get_function_url_config(FunctionName="fn")["AuthType"] == "AWS_IAM"
+    assert statements(boto) == []
+    r = invoke_cli("trigger", "remove", "fn", "url")
+    assert r.exit_code == 0, r.stderr
+    with pytest.raises(boto("lambda").exceptions.ResourceNotFoundException):
+        boto("lambda").get_function_url_config(FunctionName="fn")
+
+
+# --- list of everything, remove errors --------------------------------------------------------------
+
+def test_list_shows_every_kind(invoke_cli, fn, boto):
+    boto("s3").create_bucket(Bucket="pics")
+    qurl = boto("sqs").create_queue(QueueName="jobs")["QueueUrl"]
+    boto("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+    boto("dynamodb").create_table(
+        TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    topic = boto("sns").create_topic(Name="alerts")["TopicArn"]
+    ids = {
+        "s3": add(invoke_cli, "fn", "s3", "--bucket", "pics")["id"],
+        "schedule": add(invoke_cli, "fn", "schedule", "-e", "rate(1 day)")["id"],
+        "eventbridge": add(invoke_cli, "fn", "eventbridge", "--pattern", '{"source": ["x"]}')["id"],
+        "sqs": add(invoke_cli, "fn", "sqs", "--queue", qurl)["id"],
+        "kinesis": add(invoke_cli, "fn", "kinesis", "--stream", "clicks")["id"],
+        "dynamodb": add(invoke_cli, "fn", "dynamodb", "--table", "orders")["id"],
+        "sns": add(invoke_cli, "fn", "sns", "--topic", topic)["id"],
+        "url": add(invoke_cli, "fn", "url")["id"],
+    }
+    r = invoke_cli("trigger", "list", "fn", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    rows = r.json()
+    assert {t["kind"]: t["id"] for t in rows} == ids
+    assert len(rows) == 8
+    assert all(t["managed"] for t in rows if t["kind"] != "url")      # AWS_IAM URL: no statement to mark it
+    assert all(set(t) == {"id", "kind", "source", "state", "managed", "details"} for t in rows)
+    assert {t["state"] for t in rows} == {"enabled"}
+    r = invoke_cli("trigger", "list", "fn")
+    assert r.exit_code == 0 and "ID" in r.stdout and "KIND" in r.stdout and "STATE" in r.stdout
+    for kind in ids:
+        assert kind in r.stdout
+    r = invoke_cli("trigger", "ls", "fn", "-o", "text")
+    assert len(r.stdout.strip().splitlines()) == 8
+
+
+def test_list_shows_dangling_permission_and_empty(invoke_cli, fn, boto):
+    r = invoke_cli("trigger", "list", "fn", "-o", "json")
+    assert r.exit_code == 0 and r.json() == []
+    boto("s3").create_bucket(Bucket="quiet")
+    boto("lambda").add_permission(FunctionName="fn", StatementId="s3-old", Action="lambda:InvokeFunction",
+                                  Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::quiet")
+    rows = invoke_cli("trigger", "list", "fn", "-o", "json").json()
+    assert [(t["id"], t["kind"], t["state"]) for t in rows] == [("s3-old", "s3", "permission only")]
+
+
+def test_remove_unknown_id_exits_3_and_bad_args_exit_2(invoke_cli, fn):
+    r = invoke_cli("trigger", "remove", "fn", "lambdactl-000000000000")
+    assert_clean_error(r, 3, contains="lambdactl-000000000000")
+    r = invoke_cli("trigger", "remove", "a", "b", "c")
+    assert_clean_error(r, 2)
+    r = invoke_cli("trigger", "add", "fn")
+    assert r.exit_code == 2 and "KIND" in r.stderr
+
+
+def test_function_named_like_a_kind(invoke_cli, create_function, boto):
+    create_function("s3")
+    boto("s3").create_bucket(Bucket="bkt")
+    d = add(invoke_cli, "s3", "s3", "--bucket", "bkt")
+    assert d["function"] == "s3" and d["status"] == "created"
+
+
+# --- the deploy planner ---------------------------------------------------------------------------
+
+def _project(tmp_path, triggers_toml: str):
+    from lambdactl.config import loads
+
+    text = '[function]\nname = "fn"\nruntime = "python3.12"\nhandler = "app.handler"\n' + triggers_toml
+    return loads(text, file=str(tmp_path / "lambdactl.toml"))
+
+
+def _ctx(project, current):
+    from lambdactl.aws import session
+    from lambdactl.core.plan import DeployContext
+
+    return DeployContext(aws=session(), project=project, function_name="fn", current=current)
+
+
+def test_plan_triggers_adds_keeps_and_removes_only_ours(fn, boto, tmp_path):
+    from lambdactl.core.plan import Executor
+    from lambdactl.core.triggers import plan_triggers
+
+    q1 = boto("sqs").create_queue(QueueName="one")["QueueUrl"]
+    boto("sqs").create_queue(QueueName="two")
+    foreign = boto("lambda").create_event_source_mapping(
+        FunctionName="fn", EventSourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:two")["UUID"]
+    toml = ('[[triggers]]\ntype = "schedule"\nexpression = "rate(5 minutes)"\n'
+            f'[[triggers]]\ntype = "sqs"\nsource = "{q1}"\nbatch_size = 10\n')
+    project = _project(tmp_path, toml)
+    current = boto("lambda").get_function_configuration(FunctionName="fn")
+
+    CALLS.clear()
+    steps = plan_triggers(_ctx(project, current))
+    assert not [c for c in CALLS.calls if c.mutating]              # planning only reads
+    assert [(s.area, s.action) for s in steps] == [("trigger", "create"), ("trigger", "create")]
+    Executor().run(_ctx(project, current), steps)
+    rules = boto("events").list_rules()["Rules"]
+    assert len(rules) == 1 and rules[0]["ScheduleExpression"] == "rate(5 minutes)"
+    sources = {m["EventSourceArn"] for m in boto("lambda").list_event_source_mappings(FunctionName="fn")["EventSourceMappings"]}
+    assert sources == {f"arn:aws:sqs:{REGION}:{ACCOUNT}:one", f"arn:aws:sqs:{REGION}:{ACCOUNT}:two"}
+
+    # equal: nothing to do
+    assert plan_triggers(_ctx(project, current)) == []
+
+    # a changed batch size is an update; the schedule that left the file is removed; the
+    # mapping lambdactl did not create (queue "two") is left alone
+    project2 = _project(tmp_path, f'[[triggers]]\ntype = "sqs"\nsource = "{q1}"\nbatch_size = 5\n')
+    steps = plan_triggers(_ctx(project2, current))
+    assert sorted(s.action for s in steps) == ["delete", "update"]
+    Executor().run(_ctx(project2, current), steps)
+    assert boto("events").list_rules()["Rules"] == []
+    assert statements(boto) == []
+    maps = boto("lambda").list_event_source_mappings(FunctionName="fn")["EventSourceMappings"]
+    assert {m["UUID"] for m in maps} >= {foreign}
+    assert {m["EventSourceArn"]: m["BatchSize"] for m in maps}[f"arn:aws:sqs:{REGION}:{ACCOUNT}:one"] == 5
+    assert plan_triggers(_ctx(project2, current)) == []
+
+
+def test_plan_triggers_for_a_new_function_only_adds_without_calls(boto, tmp_path, iam_role, sample_zip):
+    from lambdactl.core.plan import Executor
+    from lambdactl.core.triggers import plan_triggers
+
+    boto("s3").create_bucket(Bucket="incoming")
+    project = _project(tmp_path, '[[triggers]]\ntype = "s3"\nbucket = "incoming"\nsuffix = ".csv"\n'
+                                 '[[triggers]]\ntype = "url"\nauth = "NONE"\n')
+    CALLS.clear()
+    steps = plan_triggers(_ctx(project, None))
+    assert CALLS.calls == []
+    assert [s.action for s in steps] == ["create", "create"]
+    boto("lambda").create_function(FunctionName="fn", Runtime="python3.12", Role=iam_role, Handler="app.handler",
+                                   Code={"ZipFile": sample_zip})
+    Executor().run(_ctx(project, None), steps)
+    lambdas = notifications(boto, "incoming")["LambdaFunctionConfigurations"]
+    assert len(lambdas) == 1 and lambdas[0]["LambdaFunctionArn"] == FN_ARN
+    assert boto("lambda").get_function_url_config(FunctionName="fn")["AuthType"] == "NONE"
+    current = boto("lambda").get_function_configuration(FunctionName="fn")
+    assert plan_triggers(_ctx(project, current)) == []
+
+
+def test_plan_triggers_replaces_a_changed_s3_rule_without_overlap_error(fn, boto, tmp_path):
+    from lambdactl.core.plan import Executor
+    from lambdactl.core.triggers import plan_triggers
+
+    boto("s3").create_bucket(Bucket="drop")
+    current = boto("lambda").get_function_configuration(FunctionName="fn")
+    p1 = _project(tmp_path, '[[triggers]]\ntype = "s3"\nbucket = "drop"\nprefix = "in/"\n')
+    Executor().run(_ctx(p1, current), plan_triggers(_ctx(p1, current)))
+    # same prefix, other events: overlaps the old rule, which the plan removes first
+    p2 = _project(tmp_path, '[[triggers]]\ntype = "s3"\nbucket = "drop"\nprefix = "in/"\n'
+                            'events = ["s3:ObjectCreated:Put"]\n')
+    steps = plan_triggers(_ctx(p2, current))
+    assert [s.action for s in steps] == ["delete", "create"]
+    Executor().run(_ctx(p2, current), steps)
+    lambdas = notifications(boto, "drop")["LambdaFunctionConfigurations"]
+    assert [c["Events"] for c in lambdas] == [["s3:ObjectCreated:Put"]]
+    assert len(statements(boto)) == 1
