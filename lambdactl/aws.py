@@ -102,7 +102,7 @@ class AwsSession:
             kwargs.setdefault("aws_secret_access_key", os.environ.get("AWS_SECRET_ACCESS_KEY", "test"))
         if region:
             kwargs["region_name"] = region
-        self._session = boto3.session.Session(**kwargs)
+        self._session = boto3.session.Session(botocore_session=_botocore_session(), **kwargs)
         self.region = self._session.region_name
         if not self.region:
             raise UsageError("no AWS region configured",
@@ -153,6 +153,23 @@ class AwsSession:
         if self.region.startswith("us-gov-"):
             return "aws-us-gov"
         return "aws"
+
+
+_LOADER = None
+
+
+def _botocore_session():
+    """A fresh botocore session sharing one data loader (service models are parsed once per
+    process: matters for the sandbox, the demo, batch invokes and the test-suite)."""
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = create_loader()
+    bs = botocore.session.get_session()
+    bs.register_component("data_loader", _LOADER)
+    return bs
 
 
 def _instrument(client, service: str, settings: Settings) -> None:
