@@ -556,3 +556,26 @@ def test_plan_triggers_replaces_a_changed_s3_rule_without_overlap_error(fn, boto
     lambdas = notifications(boto, "drop")["LambdaFunctionConfigurations"]
     assert [c["Events"] for c in lambdas] == [["s3:ObjectCreated:Put"]]
     assert len(statements(boto)) == 1
+
+
+def test_deploy_removes_triggers_dropped_from_the_file(invoke_cli, project_dir, iam_role, boto):
+    """Declared triggers are reconciled by deploy: added, then removed (only lambdactl's) when the
+    file no longer lists them — even when the file has no [[triggers]] left at all."""
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    base = ('[function]\nname = "decl"\nruntime = "python3.12"\nhandler = "app.handler"\n'
+            f'role = "{iam_role}"\n')
+    (project_dir / "lambdactl.toml").write_text(base + '[[triggers]]\ntype = "schedule"\nexpression = "rate(5 minutes)"\n')
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    events = boto("events")
+    fn_arn = boto("lambda").get_function(FunctionName="decl")["Configuration"]["FunctionArn"]
+    assert len(events.list_rule_names_by_target(TargetArn=fn_arn)["RuleNames"]) == 1
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stderr
+    (project_dir / "lambdactl.toml").write_text(base)
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 5, r.stderr
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    assert events.list_rule_names_by_target(TargetArn=fn_arn)["RuleNames"] == []

@@ -1125,7 +1125,27 @@ def add_trigger(aws, function: str, qualifier: str | None, spec: TriggerSpec) ->
     status is ``created``, ``updated`` or ``unchanged``.
     """
     target = resolve_target(aws, function, qualifier)
-    return ensure(aws, target, resolve(aws, spec))
+    result = ensure(aws, target, resolve(aws, spec))
+    if result.get("status") != "unchanged":
+        mark_function(aws, target)
+    return result
+
+
+# The function carries this tag once lambdactl has wired a trigger to it, so that a deploy of a
+# project without [[triggers]] can skip reading every trigger source (no-op deploys stay cheap).
+FUNCTION_TRIGGERS_TAG = "lambdactl:triggers"
+
+
+def mark_function(aws, target: "Target") -> None:
+    from botocore.exceptions import ClientError
+
+    from lambdactl.aws import retry
+
+    base = target.arn.split(":function:", 1)[0] + ":function:" + target.name
+    try:
+        retry(lambda: aws.client("lambda").tag_resource(Resource=base, Tags={FUNCTION_TRIGGERS_TAG: "managed"}))
+    except ClientError:
+        pass  # the marker is an optimisation only
 
 
 # --- listing ------------------------------------------------------------------------------------
@@ -1436,6 +1456,9 @@ def plan_triggers(ctx) -> list:
 
     if ctx.current is None:
         return [add_step(s, "create", [Change(s.kind, None, s.label)], ctx.function_name) for s in specs]
+    tags = ctx.state.get("tags")
+    if not specs and tags is not None and FUNCTION_TRIGGERS_TAG not in tags:
+        return []  # nothing declared and lambdactl never wired a trigger here: nothing to remove
 
     aws = ctx.aws
     target = target_from_configuration(ctx.current)
