@@ -62,9 +62,8 @@ def test_async_missing_function_exit_3(invoke_cli):
 
 
 def test_dlq_set_and_clear(invoke_cli, create_function, boto):
-    """moto accepts DeadLetterConfig but drops it, so the value cannot be read back from it.
-    The update call really goes to the moto server; we assert it was sent with the target ARN by
-    recording the outgoing request parameters with a botocore event hook (not a mock)."""
+    """moto 5.2 drops DeadLetterConfig; the test server runs with lambdactl's moto fidelity fixes
+    (lambdactl/core/motofixes.py, also used by the sandbox), which keep it as AWS does."""
     from lambdactl.aws import CALLS
 
     create_function("fn")
@@ -73,6 +72,13 @@ def test_dlq_set_and_clear(invoke_cli, create_function, boto):
     assert r.json()["after"] == SQS_ARN
     assert CALLS.count("UpdateFunctionConfiguration") == 1
     assert "sqs:SendMessage" in r.stderr  # role lacks permission → named
+    got = boto("lambda").get_function_configuration(FunctionName="fn")
+    assert got["DeadLetterConfig"]["TargetArn"] == SQS_ARN
+    r = invoke_cli("dlq", "fn", SQS_ARN, "-o", "json")
+    assert r.json()["status"] == "unchanged"
+    r = invoke_cli("dlq", "fn", "--clear", "-o", "json")
+    assert r.exit_code == 0 and r.json()["status"] == "cleared"
+    assert "DeadLetterConfig" not in boto("lambda").get_function_configuration(FunctionName="fn")
 
 
 def test_dlq_validation(invoke_cli, create_function):

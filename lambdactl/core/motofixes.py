@@ -3,6 +3,9 @@
 Used by the sandbox (and by the test harness, which runs the same emulator). Each fix makes moto
 behave as the AWS API documents; none of them changes what lambdactl sends.
 
+- UpdateFunctionConfiguration accepts TracingConfig, EphemeralStorage, KMSKeyArn and
+  DeadLetterConfig on AWS; moto 5.2 ignores them (and never returns DeadLetterConfig), and it
+  ignores Architectures on UpdateFunctionCode.
 - PutFunctionEventInvokeConfig *replaces* the function's event invoke config on AWS; moto 5.2
   appends to a list and GetFunctionEventInvokeConfig returns the first entry, so a second put is
   invisible.
@@ -17,9 +20,48 @@ def apply() -> None:
     if _applied:
         return
     try:
-        from moto.awslambda.models import EventInvokeConfig, LambdaBackend
+        from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
     except ImportError:  # pragma: no cover - moto not installed
         return
+
+    orig_update_configuration = LambdaFunction.update_configuration
+    orig_update_code = LambdaFunction.update_function_code
+    orig_get_configuration = LambdaFunction.get_configuration
+
+    def update_configuration(self, config_updates):
+        for key, value in config_updates.items():
+            if key == "TracingConfig":
+                self.tracing_config = value
+            elif key == "EphemeralStorage":
+                self.ephemeral_storage = value.get("Size", 512)
+            elif key == "KMSKeyArn":
+                self.kms_key_arn = value or None
+            elif key == "DeadLetterConfig":
+                self._lambdactl_dlq = value.get("TargetArn") or None
+        return orig_update_configuration(self, config_updates)
+
+    def update_function_code(self, updated_spec):
+        if updated_spec.get("Architectures"):
+            self.architectures = list(updated_spec["Architectures"])
+        return orig_update_code(self, updated_spec)
+
+    def get_configuration(self, on_create=False):
+        config = orig_get_configuration(self, on_create)
+        dlq = getattr(self, "_lambdactl_dlq", None)
+        if dlq:
+            config["DeadLetterConfig"] = {"TargetArn": dlq}
+        return config
+
+    orig_init = LambdaFunction.__init__
+
+    def __init__(self, account_id, spec, region, version=1):
+        orig_init(self, account_id, spec, region, version)
+        self._lambdactl_dlq = (spec.get("DeadLetterConfig") or {}).get("TargetArn") or None
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.update_function_code = update_function_code
+    LambdaFunction.get_configuration = get_configuration
 
     def put_function_event_invoke_config(self, function_name, config):
         fn = self.get_function(function_name)
