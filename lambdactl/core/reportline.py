@@ -86,3 +86,29 @@ def format_report_line(request_id: str, duration_ms: float, memory_size_mb: int,
     if status:
         line += f"Status: {status}"
     return line
+
+
+def report_from_platform(record: dict) -> Report | None:
+    """A :class:`Report` from the ``record`` of a JSON-format ``platform.report`` event
+    (``LoggingConfig.LogFormat = JSON``): ``{"requestId", "metrics": {"durationMs", ...}, "status"}``."""
+    if not isinstance(record, dict) or not record.get("requestId"):
+        return None
+    m = record.get("metrics") if isinstance(record.get("metrics"), dict) else {}
+
+    def num(key: str, kind=float):
+        v = m.get(key)
+        try:
+            return kind(v) if v is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    status = record.get("status")
+    r = Report(request_id=str(record["requestId"]),
+               duration_ms=num("durationMs"), billed_duration_ms=num("billedDurationMs"),
+               memory_size_mb=num("memorySizeMB", int), max_memory_used_mb=num("maxMemoryUsedMB", int),
+               init_duration_ms=num("initDurationMs"), restore_duration_ms=num("restoreDurationMs"),
+               status=None if status in (None, "success") else str(status))
+    tracing = record.get("tracing") if isinstance(record.get("tracing"), dict) else {}
+    if tracing.get("value"):
+        r.xray_trace_id = str(tracing["value"]).split(";")[0].replace("Root=", "")
+    return r
