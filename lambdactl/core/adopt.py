@@ -64,7 +64,7 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
         tags = lam.list_tags(Resource=arn).get("Tags", {})
     except ClientError:
         tags = {}
-    tags = {k: v for k, v in tags.items() if not k.startswith("aws:")}
+    tags = {k: v for k, v in tags.items() if not k.startswith(("aws:", "lambda:", "lambdactl:"))}
     if tags:
         fn["tags"] = tags
     vpc = cfg.get("VpcConfig") or {}
