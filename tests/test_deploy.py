@@ -584,3 +584,20 @@ def test_zip_function_cannot_become_image_in_place(deployed, invoke_cli):
     r = invoke_cli("deploy", "--dry-run")
     assert_clean_error(r, 2, contains="in place")
     assert "delete" in r.stderr
+
+
+def test_deploy_names_missing_role_permissions_for_destinations(invoke_cli, project_dir, iam_role):
+    """[function.async] destinations and dead_letter are reconciled by deploy; the hint names the
+    action the function's role lacks for each target."""
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "dest"\nruntime = "python3.12"\nhandler = "app.handler"\n'
+        f'role = "{iam_role}"\n'
+        'dead_letter = "arn:aws:sqs:us-east-1:123456789012:dlq"\n'
+        '[function.async]\nmax_retries = 0\non_failure = "arn:aws:sns:us-east-1:123456789012:fail"\n')
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    assert "sqs:SendMessage" in r.stderr and "sns:Publish" in r.stderr
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr

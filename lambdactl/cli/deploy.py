@@ -230,10 +230,29 @@ def _execute(plan, *, verb: str = "deploy") -> dict:
         result = run_deploy(plan, progress)
     for w in plan.ctx.state.pop("warnings", []):
         warn(w)
+    for w in _destination_warnings(plan):
+        warn(w)
     extra = f", version {result['published_version']}" if result.get("published_version") else ""
     info(f"{plan.function}: {result['status']}{extra}", s)
     emit_result(result)
     return result
+
+
+def _destination_warnings(plan) -> list[str]:
+    """When a deploy changed a DLQ or async destination, name actions the role lacks for it."""
+    from lambdactl.core.asyncconfig import role_warnings
+
+    targets = []
+    for step in plan.steps:
+        for c in step.changes:
+            if c.field in ("dead_letter", "async.on_success", "async.on_failure") and isinstance(c.after, str) and c.after:
+                targets.append(c.after)
+    if not targets:
+        return []
+    try:
+        return role_warnings(plan.ctx.aws, plan.function, targets)
+    except Exception:  # hints only: never fail a finished deploy because of them
+        return []
 
 
 def _warn_all(warnings: list[str]) -> None:
