@@ -146,7 +146,8 @@ def translate(exc: BaseException) -> LambdactlError | None:
     mod = type(exc).__module__ or ""
     name = type(exc).__name__
     if mod.startswith(("botocore", "boto3")):
-        if name == "ClientError":
+        # Modeled errors (botocore.errorfactory.TooManyRequestsException, ...) subclass ClientError.
+        if name == "ClientError" or any(c.__name__ == "ClientError" for c in type(exc).__mro__):
             return translate_client_error(exc)
         if name == "NoCredentialsError" or name == "PartialCredentialsError":
             return UsageError("no AWS credentials found",

@@ -23,11 +23,13 @@ KINDS = ("throttle", "conflict", "error500", "drop")
 
 class FaultProxy:
     def __init__(self, upstream: str, fraction: float = 0.3, seed: int = 7,
-                 kinds: tuple[str, ...] = KINDS):
+                 kinds: tuple[str, ...] = KINDS, only=None, delay: float = 0.0):
         u = urlparse(upstream)
         self.up_host, self.up_port = u.hostname, u.port
         self.fraction = fraction
         self.kinds = kinds
+        self.only = only            # optional predicate(method, path) -> bool: which requests may fault
+        self.delay = delay          # seconds added to every forwarded request (to make work slow)
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.counts = {k: 0 for k in KINDS} | {"forwarded": 0}
@@ -45,7 +47,8 @@ class FaultProxy:
                 target = self.headers.get("X-Amz-Target", "")
                 auth = self.headers.get("Authorization", "")
                 service = auth.split("/")[3] if auth.count("/") >= 4 else ""
-                kind = proxy._pick(service, self.command)
+                eligible = proxy.only is None or proxy.only(self.command, self.path)
+                kind = proxy._pick(service, self.command) if eligible else None
                 if kind == "drop":
                     self.close_connection = True
                     try:
@@ -62,6 +65,9 @@ class FaultProxy:
                     self.end_headers()
                     self.wfile.write(payload)
                     return
+                if proxy.delay:
+                    import time
+                    time.sleep(proxy.delay)
                 conn = http.client.HTTPConnection(proxy.up_host, proxy.up_port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
                 conn.request(self.command, self.path, body=body, headers=headers)

@@ -75,9 +75,9 @@ class Executor:
 
     def run(self, ctx: DeployContext, steps: list[Step]) -> list[Step]:
         for i, step in enumerate(steps):
-            self.on_event("start", step)
             t0 = time.monotonic()
             try:
+                self.on_event("start", step)
                 if step.apply is not None:
                     step.apply(ctx)
                 step.status = "done"
