@@ -204,7 +204,8 @@ class SandboxApp:
         try:
             code_dir = self._code_dir(fn)
             spec = sandbox_runner.spec_for(fn, version, code_dir, self.endpoint)
-            key = (arn, version, spec.fingerprint())
+            # A new function or a config/code update means a new execution environment, as on Lambda.
+            key = (arn, version, spec.fingerprint(), getattr(fn, "last_modified", ""))
             with self._lock:
                 pool = self._pools.setdefault(key, _Pool())
                 worker = pool.idle.pop() if pool.idle else None
