@@ -91,9 +91,20 @@ def test_reference_does_not_depend_on_terminal_width(gen, monkeypatch):
 
 def test_setup_commands_are_at_the_top(readme):
     blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
-    assert blocks[0].strip() == "pip install '.[sandbox]' && lambdactl demo"
-    assert blocks[1].strip() == "python -m venv v && v/bin/pip install -e '.[test,sandbox]' && v/bin/pytest -n 2 -q"
+    assert blocks[0].strip() == "python3 -m venv v && v/bin/pip install '.[sandbox]' && v/bin/lambdactl demo"
+    assert blocks[1].strip() == TEST_COMMAND
     assert readme.index(blocks[1]) < readme.index("## ")
+
+
+TEST_COMMAND = "python3 -m venv v && v/bin/pip install -e '.[test,sandbox]' && v/bin/pytest -n 2 -q"
+
+
+def test_ci_runs_the_readme_test_command():
+    """.ci/run creates the venv, installs the test extras and runs the same pytest command."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "v/bin/pip install -q -e '.[test,sandbox]'" in ci
+    assert "v/bin/pytest -n 2 -q" in ci
+    assert '"$rc" -eq 5' in ci   # no tests collected is a failure
 
 
 def test_manual_sections_exist_in_order(readme):
