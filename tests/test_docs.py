@@ -196,3 +196,19 @@ def test_options_named_in_the_manual_exist(gen, nodes, readme):
             if opt not in opts:
                 bad.append(f"{path} {opt}   ({line})")
     assert not bad, "README uses options the app does not have:\n" + "\n".join(bad)
+
+
+def test_lazy_command_table_matches_the_commands():
+    """`lambdactl --help` lists commands from a static table (so it imports no command module);
+    every entry must load, and its summary must be the command's own short help."""
+    import typer.main
+
+    from lambdactl.cli.app import LAZY_COMMANDS, app
+
+    root = typer.main.get_command(app)
+    ctx = root.make_context("lambdactl", ["ls"], resilient_parsing=True)
+    for name, (module, summary) in LAZY_COMMANDS.items():
+        cmd = root.get_command(ctx, name)
+        assert cmd is not None, name
+        if summary is not None:
+            assert cmd.get_short_help_str(limit=500) == summary, name

@@ -153,3 +153,4 @@ def test_help_does_not_import_boto3():
     assert p.returncode == 0
     assert "botocore" not in p.stderr and "boto3" not in p.stderr
     assert "questionary" not in p.stderr
+    assert "lambdactl.cli.deploy" not in p.stderr      # command modules load lazily

@@ -75,16 +75,48 @@ def main_callback(
     reset_sessions()
 
 
-def _register_all() -> None:
-    from lambdactl.cli import (concurrency, deploy, functions, init, invoke, logs, package,
-                               sandbox, triggers, versions, extras)
-
-    for mod in (functions, package, deploy, invoke, versions, triggers, concurrency, logs, init,
-                sandbox, extras):
-        mod.register(app)
-
-
-_register_all()
+# Commands are loaded lazily (like SAM CLI): `lambdactl --help` imports no command module, and
+# `lambdactl ls` imports only lambdactl/cli/functions.py. name → (module under lambdactl.cli,
+# the one-line summary shown by `lambdactl --help`, or None for a hidden alias). A test checks
+# that each summary matches the command's own help.
+LAZY_COMMANDS: dict[str, tuple[str, str | None]] = {
+    "ls": ("functions", "List functions: runtime, memory, timeout, arch, last modified, code size."),
+    "info": ("functions", "Show a function: configuration, versions, aliases, concurrency, triggers, URL."),
+    "delete": ("functions", "Delete a function (or one version with name:VERSION)."),
+    "package": ("package", "Build the deployment zip: deterministic, with dependencies for the target platform."),
+    "deploy": ("deploy", "Make AWS match lambdactl.toml: create or update the function, then the rest."),
+    "diff": ("deploy", "Show how AWS differs from lambdactl.toml: configuration, and code (sha256, size delta)."),
+    "create": ("deploy", "Create a function from a directory or a zip, without a project file."),
+    "update": ("deploy", "Upload new code to a function; skipped when its SHA-256 is unchanged."),
+    "config": ("deploy", "Change a function's settings; only what you name changes."),
+    "invoke": ("invoke", "Invoke a function: pretty results, readable errors, logs — remotely, locally or in batches."),
+    "publish": ("versions", "Publish $LATEST as a new version (returns the newest version when nothing changed)."),
+    "versions": ("versions", "Published versions: list them (default) or prune old ones."),
+    "alias": ("versions", "Aliases and traffic shifting: set, canary shift, promote, roll back."),
+    "trigger": ("triggers", "Wire event sources to a function: S3, schedules, EventBridge, SQS, Kinesis, DynamoDB, SNS, URL."),
+    "permission": ("triggers", "The function's resource-based policy: who may invoke it."),
+    "concurrency": ("concurrency", "Reserved and provisioned concurrency, with the account picture."),
+    "logs": ("logs", "Read a function's CloudWatch logs: tail, follow (-f), retention."),
+    "stats": ("logs", "Invocation numbers from the REPORT lines in a window: errors, cold starts, latency, memory, cost."),
+    "init": ("init", "Create a function project: lambdactl.toml, a handler, its test, a sample event."),
+    "sandbox": ("sandbox", "A local AWS (moto + real Python handlers): no account, no Docker."),
+    "demo": ("sandbox", "Walk the whole life of a function on an in-process sandbox, printing each command."),
+    "async": ("extras", "Show or set asynchronous invocation settings: retries, event age, destinations."),
+    "dlq": ("extras", "Set or clear a function's dead-letter queue (SQS) or topic (SNS)."),
+    "layer": ("layers", None),
+    "export": ("extras", "Export a function and its wiring as a SAM or CloudFormation template (JSON)."),
+    # hidden aliases
+    "list": ("functions", None),
+    "pkg": ("package", None),
+    "triggers": ("triggers", None),
+    "permissions": ("triggers", None),
+    "layers": ("layers", None),
+}
+LAZY_COMMANDS["layer"] = ("layers", "Layers: build from requirements for the target platform, publish (skipped "
+                                    "when unchanged), list where each is used, delete.")
+HIDDEN_COMMANDS = {"list", "pkg", "triggers", "permissions", "layers"}
+RootGroup.lazy_commands = LAZY_COMMANDS
+RootGroup.hidden_commands = HIDDEN_COMMANDS
 
 
 def main() -> None:

@@ -58,7 +58,48 @@ def hoist_common_options(args: list[str]) -> list[str]:
 
 
 class RootGroup(TyperGroup):
-    """The ``lambdactl`` group: every error becomes ``error:``/``hint:`` + an exit code here."""
+    """The ``lambdactl`` group: every error becomes ``error:``/``hint:`` + an exit code here.
+
+    Commands are loaded lazily from ``lazy_commands`` (name → (module, summary)): a command's
+    module is imported, and its typer functions converted, only when that command runs.
+    """
+
+    lazy_commands: dict = {}
+    hidden_commands: set = set()
+    _module_commands: dict = {}
+
+    def list_commands(self, ctx):
+        names = [n for n in self.lazy_commands if n not in self.hidden_commands]
+        return names + [n for n in super().list_commands(ctx) if n not in names]
+
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is not None or name not in self.lazy_commands:
+            return cmd
+        return self._load(self.lazy_commands[name][0]).get(name)
+
+    @classmethod
+    def _load(cls, module: str) -> dict:
+        cached = cls._module_commands.get(module)
+        if cached is None:
+            import importlib
+
+            import typer.main
+
+            mod = importlib.import_module(f"lambdactl.cli.{module}")
+            sub = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+            sub.callback()(_noop)
+            mod.register(sub)
+            cached = dict(typer.main.get_command(sub).commands)
+            cls._module_commands[module] = cached
+        return cached
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, summary) for name, (_, summary) in self.lazy_commands.items()
+                if name not in self.hidden_commands]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def parse_args(self, ctx, args):
         if not getattr(ctx, "resilient_parsing", False):
@@ -111,6 +152,10 @@ class RootGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _noop() -> None:
+    """(placeholder callback so a module's commands always form a group)"""
 
 
 def report(exc: BaseException) -> int:

@@ -12,9 +12,8 @@ from lambdactl.output import emit, human_bytes, info as say, warn
 from lambdactl.settings import current
 
 layer_app = typer.Typer(
-    help="Layers: build a layer zip from a requirements file for the target runtime/architecture, "
-         "publish it (skipped when the newest version has the same code), list where each is used, "
-         "delete old versions.\n\n"
+    help="Layers: build from requirements for the target platform, publish (skipped when unchanged), "
+         "list where each is used, delete.\n\n"
          "Defaults come from [[layers.build]] in lambdactl.toml (name, requirements, description, "
          "runtimes, architectures), then from [function] runtime/architecture.",
     no_args_is_help=True, rich_markup_mode=None)
