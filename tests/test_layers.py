@@ -256,3 +256,29 @@ def test_bad_layers_build_entry_in_project_file(invoke_cli, project_dir):
     assert_clean_error(invoke_cli("layer", "publish", "a"), 2, contains="mips")
     assert_clean_error(invoke_cli("layer", "build", "b"), 2, contains="missing.txt")
     assert aws_calls() == []
+
+
+def test_deploy_publishes_built_layers_and_attaches_them(invoke_cli, boto, layer_project, iam_role):
+    """[[layers.build]] is reconciled by deploy: the layer is published (once) and the function
+    uses its newest version; a changed requirement publishes a new version and re-points it."""
+    (layer_project / "src").mkdir()
+    (layer_project / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    toml = (layer_project / "lambdactl.toml").read_text().replace(
+        'architecture = "arm64"\n', f'architecture = "arm64"\nrole = "{iam_role}"\n')
+    (layer_project / "lambdactl.toml").write_text(toml)
+    r = invoke_cli("deploy", "--dry-run", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert boto("lambda").list_layers()["Layers"] == []          # dry run changed nothing
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    layers = boto("lambda").get_function_configuration(FunctionName="orders")["Layers"]
+    assert [x["Arn"].rsplit(":", 2)[-2:] for x in layers] == [["shared-libs", "1"]]
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr                  # unchanged: no new version
+    requirements(layer_project / "layer-requirements.txt", "tinylib==2.0")
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    layers = boto("lambda").get_function_configuration(FunctionName="orders")["Layers"]
+    assert [x["Arn"].rsplit(":", 2)[-2:] for x in layers] == [["shared-libs", "2"]]
+    versions = boto("lambda").list_layer_versions(LayerName="shared-libs")["LayerVersions"]
+    assert len(versions) == 2

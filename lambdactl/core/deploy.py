@@ -596,6 +596,8 @@ def plan_code(ctx: DeployContext) -> list[Step]:
             if not role_arn:
                 raise OperationError("no execution role to create the function with")
             params = _create_params(c, spec, role_arn, pkg)
+            if params.get("Layers"):
+                params["Layers"] = _resolve_layers(c, params["Layers"])
             params["Code"] = _code_params(c, pkg, spec)
             lam = c.aws.client("lambda")
             created = call_with_role_retry(lambda: lam.create_function(**params), role_arn)
@@ -669,6 +671,13 @@ def _desired_env(spec: FunctionSpec, current: dict[str, str]) -> dict[str, str] 
     return env
 
 
+def _resolve_layers(ctx: DeployContext, layers: list[str]) -> list[str]:
+    """Layer versions published earlier in this deploy ([[layers.build]]) replace their placeholders."""
+    from lambdactl.core.layers import resolve_pending
+
+    return resolve_pending(ctx.state, list(layers))
+
+
 def plan_configuration(ctx: DeployContext) -> list[Step]:
     """UpdateFunctionConfiguration with only the fields that differ; then tags."""
     spec = _spec(ctx)
@@ -739,6 +748,8 @@ def plan_configuration(ctx: DeployContext) -> list[Step]:
 
         def apply_config(c: DeployContext) -> None:
             p = dict(params)
+            if p.get("Layers"):
+                p["Layers"] = _resolve_layers(c, p["Layers"])
             if role_changes:
                 p["Role"] = c.state.get("role_arn")
             lam = c.aws.client("lambda")
@@ -928,6 +939,7 @@ def _optional_planner(module: str, attr: str) -> Callable[[DeployContext], list[
 
 # (area, planner or (module, attr), fallback when the module is absent); the order is the deploy order.
 PLANNERS: list[tuple[str, Any, Any]] = [
+    ("layers", ("lambdactl.core.layers", "plan_layer_builds"), None),
     ("role", plan_role, None),
     ("code", plan_code, None),
     ("configuration", plan_configuration, None),

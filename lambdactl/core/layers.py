@@ -625,3 +625,57 @@ def delete_layer_version(aws, name: str, version: int) -> dict:
 
     retry(lambda: aws.client("lambda").delete_layer_version(LayerName=name, VersionNumber=int(version)))
     return {"name": name, "version": int(version), "status": "deleted"}
+
+
+# --- deploy planner: [[layers.build]] ------------------------------------------------------------
+
+PENDING_PREFIX = "<new version of layer "
+
+
+def pending_arn(name: str) -> str:
+    """Stands for the layer version a deploy step is about to publish (resolved at apply time)."""
+    return f"{PENDING_PREFIX}{name}>"
+
+
+def resolve_pending(state: dict, layers: list[str]) -> list[str]:
+    arns = state.get("layer_arns") or {}
+    return [arns.get(x, x) for x in layers]
+
+
+def plan_layer_builds(ctx) -> list:
+    """Build each ``[[layers.build]]`` layer (deterministic, cached), plan a publish when the newest
+    version differs, and put the layer's version ARN in the function's desired layers."""
+    from lambdactl.core.deploy import _spec
+    from lambdactl.core.plan import Change, Step
+
+    builds = list(getattr(ctx.project, "layer_builds", None) or [])
+    if not builds or ctx.options.get("code_only"):
+        return []
+    fspec = _spec(ctx)
+    steps = []
+    for b in builds:
+        lspec = resolve_spec(b.name, project=ctx.project)
+        build = build_layer(lspec)
+        latest = latest_version(ctx.aws, lspec.name)
+        diffs = _differences(latest, build, lspec) if latest is not None else ["new layer"]
+        if latest is not None and not diffs:
+            arn = latest["LayerVersionArn"]
+        else:
+            arn = pending_arn(lspec.name)
+
+            def apply(c, lspec=lspec, build=build, key=arn):
+                rec = publish_layer(c.aws, lspec, build)
+                c.state.setdefault("layer_arns", {})[key] = rec["layer_version_arn"]
+
+            before = f"version {latest['Version']}" if latest is not None else None
+            steps.append(Step("layer", "publish", f"layer {lspec.name}",
+                              f"publish layer {lspec.name} ({', '.join(diffs)})", apply,
+                              [Change(f"layer.{lspec.name}", before, build.sha256)]))
+        others = [x for x in (fspec.layers or []) if (split_version_arn(x) or (None, None))[1] != lspec.name
+                  and x != pending_arn(lspec.name)]
+        fspec.layers = others + [arn]
+    if len(fspec.layers or []) > 5:
+        from lambdactl.errors import UsageError
+
+        raise UsageError(f"{len(fspec.layers)} layers with [[layers.build]]", hint="Lambda allows at most 5 layers")
+    return steps
