@@ -29,39 +29,26 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.stub import Stubber
 
 from tests.conftest import ACCOUNT, REGION, assert_clean_error
+from tests.stubbing import PartialStubber
 
 ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function"
 TS = "2026-11-23T15:00:00.000+0000"
 
 
-class MotoGapStubber(Stubber):
+MOTO_GAP_OPERATIONS = ("GetAccountSettings", "PutProvisionedConcurrencyConfig",
+                       "GetProvisionedConcurrencyConfig", "DeleteProvisionedConcurrencyConfig",
+                       "ListProvisionedConcurrencyConfigs")
+
+
+def MotoGapStubber(client) -> PartialStubber:
     """botocore's Stubber, scoped to the Lambda operations moto does not implement.
 
     Only these operations are answered from the stub queue (and a call to one of them with an
     empty queue fails the test); all other operations of the client reach the moto server.
     """
-
-    OPERATIONS = ("GetAccountSettings", "PutProvisionedConcurrencyConfig",
-                  "GetProvisionedConcurrencyConfig", "DeleteProvisionedConcurrencyConfig",
-                  "ListProvisionedConcurrencyConfigs")
-
-    def _events(self):
-        for op in self.OPERATIONS:
-            yield (f"before-parameter-build.lambda.{op}", self._assert_expected_params,
-                   f"{self._expected_params_event_id}-{op}", True)
-            yield (f"before-call.lambda.{op}", self._get_response_handler, f"{self._event_id}-{op}", False)
-
-    def activate(self):
-        for event, handler, uid, first in self._events():
-            register = self.client.meta.events.register_first if first else self.client.meta.events.register
-            register(event, handler, unique_id=uid)
-
-    def deactivate(self):
-        for event, handler, uid, _ in self._events():
-            self.client.meta.events.unregister(event, handler, unique_id=uid)
+    return PartialStubber(client, MOTO_GAP_OPERATIONS)
 
 
 def account(limit: int = 1000, unreserved: int = 900, functions: int = 1) -> dict:
