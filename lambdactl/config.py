@@ -152,6 +152,7 @@ class _V:
         self.file = file
 
     def fail(self, key: str, msg: str, hint: str | None = None):
+        key = key if key and key.isprintable() else repr(key)  # TOML keys may hold newlines: one line
         raise ConfigError(f"{self.file}: {key}: {msg}", hint=hint)
 
     def table(self, data: Any, key: str) -> dict:
@@ -171,7 +172,7 @@ class _V:
         full = f"{key}.{k}"
         if k not in data:
             if required:
-                self.fail(full, "is required")
+                self.fail(full, "is required", hint=f"allowed values: {', '.join(choices)}" if choices else None)
             return default
         v = data[k]
         if not isinstance(v, str):
@@ -444,11 +445,14 @@ def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> 
 
 
 def _dest_arn(v: _V, key: str, arn: str, allowed: tuple[str, ...]) -> None:
-    m = re.match(r"^arn:aws[a-zA-Z-]*:([a-z0-9-]+):[a-z0-9-]+:\d{12}:.+$", arn)
+    m = re.match(r"^arn:aws[a-zA-Z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12})?:.+$", arn)  # S3 ARNs: no region/account
     if not m:
         v.fail(key, f"{arn!r} is not an ARN", hint=f"an ARN of: {', '.join(allowed)}")
     if m.group(1) not in allowed:
-        v.fail(key, f"a {m.group(1)} ARN is not allowed here", hint=f"allowed: {', '.join(allowed)}")
+        v.fail(key, f"an ARN of {m.group(1)} is not allowed here", hint=f"allowed: {', '.join(allowed)}")
+    if not re.match(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]+:\d{12}:.+$", arn):
+        v.fail(key, f"{arn!r} is not a complete {m.group(1)} ARN",
+               hint=f"arn:aws:{m.group(1)}:<region>:<account>:<name>")
 
 
 def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
@@ -481,7 +485,8 @@ def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
         if isinstance(pat, str):
             import json
             try:
-                pat = json.loads(pat)
+                pat = json.loads(pat, parse_constant=lambda c: v.fail(  # NaN/Infinity are not JSON
+                    f"{key}.pattern", f"invalid JSON: {c} is not a JSON value"))
             except json.JSONDecodeError as exc:
                 v.fail(f"{key}.pattern", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
         if not isinstance(pat, dict) or not pat:
@@ -561,8 +566,8 @@ def _toml_value(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, (int, float)):
         return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str):  # a TOML basic string: JSON's escapes, minus what TOML forbids raw (DEL)
+        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -573,7 +578,7 @@ def _toml_value(v: Any) -> str:
 def _toml_key(k: str) -> str:
     import json
 
-    return k if re.match(r"^[A-Za-z0-9_-]+$", k) else json.dumps(k)
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)  # not ASCII escapes: no surrogates
 
 
 def dumps(data: dict) -> str:
@@ -584,7 +589,7 @@ def dumps(data: dict) -> str:
         scalars = {k: v for k, v in d.items() if not isinstance(v, dict) and not _is_aot(v)}
         subs = {k: v for k, v in d.items() if isinstance(v, dict)}
         aots = {k: v for k, v in d.items() if _is_aot(v)}
-        if header is not None and (scalars or not (subs or aots)):
+        if header is not None and (scalars or not (subs or aots) or header.startswith("[[")):
             if lines:
                 lines.append("")
             lines.append(header)

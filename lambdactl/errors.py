@@ -143,6 +143,9 @@ def translate(exc: BaseException) -> LambdactlError | None:
         return exc
     if isinstance(exc, KeyboardInterrupt):
         return Interrupted("interrupted")
+    if type(exc) is ValueError and str(exc).startswith("Invalid endpoint"):  # raised by botocore
+        return UsageError(f"invalid endpoint: {str(exc).split(':', 1)[-1].strip()}",
+                          hint="--endpoint-url must look like http://127.0.0.1:4566")
     mod = type(exc).__module__ or ""
     name = type(exc).__name__
     if mod.startswith(("botocore", "boto3")):

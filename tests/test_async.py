@@ -49,7 +49,7 @@ def test_async_validation_exit_2_before_any_call(invoke_cli, create_function):
 
     CALLS.clear()
     for args, needle in [(["--max-retries", "3"], "0..2"), (["--max-event-age", "30"], "60..21600"),
-                         (["--on-success", "arn:aws:s3:::bucket"], "not an ARN"),
+                         (["--on-success", "arn:aws:s3:::bucket"], "an ARN of s3 is not allowed"),
                          (["--on-failure", "arn:aws:dynamodb:us-east-1:123456789012:table/t"], "not allowed"),
                          (["--clear", "--max-retries", "1"], "--clear")]:
         r = invoke_cli("async", "fn", *args)

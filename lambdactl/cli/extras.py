@@ -129,13 +129,24 @@ def export(
 
     if format not in FORMATS:
         raise UsageError(f"unknown --format {format!r}", hint="use sam or cloudformation")
+    if out:
+        from pathlib import Path
+
+        if Path(out).is_dir() or not Path(out).parent.is_dir():
+            raise UsageError(f"--out {out}: " + ("is a directory" if Path(out).is_dir() else
+                                                 "its directory does not exist"),
+                             hint="give a file path in an existing directory")
     name, _ = resolve_function(function, allow_qualifier=False)
     tpl = do_export(aws(), name, format, code_uri)
     text = to_json(tpl) + "\n"
     if out:
-        from pathlib import Path
+        from lambdactl.errors import OperationError
 
-        Path(out).write_text(text)
+        try:
+            Path(out).write_text(text)
+        except OSError as exc:
+            raise OperationError(f"cannot write {out}: {exc.strerror}",
+                                 hint="check the directory exists and is writable") from None
         say(f"wrote {out} ({len(tpl['Resources'])} resources)")
     else:
         import sys

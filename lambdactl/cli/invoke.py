@@ -55,6 +55,14 @@ def _print_body(data: bytes, *, raw: bool) -> None:
         sys.stdout.flush()
 
 
+def _deliver(payload: bytes, *, out, raw: bool, as_json: bool) -> None:
+    """The response body: to --out FILE, else to stdout (unless -o json prints the record)."""
+    if out is not None:
+        _write_out(out, payload)
+    elif not as_json:
+        _print_body(payload, raw=raw)
+
+
 def _write_out(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
@@ -152,6 +160,9 @@ def invoke(
         raise UsageError("--concurrency and --fail-fast only apply to --batch", hint="e.g. --batch events.jsonl --concurrency 8")
     if out is not None and repeat > 1:
         raise UsageError("--out takes one response", hint="drop --repeat, or drop --out")
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        raise UsageError(f"--out {out}: " + ("is a directory" if out.is_dir() else "its directory does not exist"),
+                         hint="give a file path in an existing directory")
     body = load_payload(payload, payload_file=payload_file, sets=sets)
     if local:
         return _run_local(function, body, repeat=repeat, env=env, raw=raw, out=out)
@@ -165,6 +176,10 @@ def _target(function: str | None, qualifier: str | None) -> tuple[str, str | Non
     from lambdactl.cli.common import resolve_function
 
     name, q = resolve_function(function)
+    if qualifier is not None:
+        from lambdactl.core.naming import check_qualifier
+
+        check_qualifier(qualifier)
     if q and qualifier and q != qualifier:
         raise UsageError(f"two qualifiers given: {function!r} and --qualifier {qualifier}", hint="give only one")
     return name, q or qualifier
@@ -198,13 +213,7 @@ def _run_remote(function, body: bytes, *, qualifier, async_, dry_run, logs, raw,
             if s.output_format != "json":
                 info(f"dry run: invoking {what} is permitted (status {r.status_code})")
             continue
-        if s.output_format != "json":
-            if out is not None:
-                _write_out(out, r.payload)
-            else:
-                _print_body(r.payload, raw=raw)
-        elif out is not None:
-            _write_out(out, r.payload)
+        _deliver(r.payload, out=out, raw=raw, as_json=s.output_format == "json")
         if logs:
             if r.log_tail:
                 _stderr(summarise_log(r.log_tail))
@@ -267,13 +276,7 @@ def _run_local(function, body: bytes, *, repeat: int, env, raw: bool, out: Path 
             if not s.quiet:
                 _stderr(r.logs)
             _check_memory(r, spec)
-            if s.output_format != "json":
-                if out is not None:
-                    _write_out(out, r.payload)
-                else:
-                    _print_body(r.payload, raw=raw)
-            elif out is not None:
-                _write_out(out, r.payload)
+            _deliver(r.payload, out=out, raw=raw, as_json=s.output_format == "json")
             if r.timed_out:
                 timed_out = r
             elif r.function_error:
@@ -317,11 +320,11 @@ def _run_batch(function, path: str, *, qualifier, async_, local, env, concurrenc
     if fail_fast:
         bad = [ln for ln in lines if ln.payload is None]
         if bad:
-            raise UsageError(f"{path}: line {bad[0].line}: {bad[0].error}",
+            raise UsageError(f"{'stdin' if path == '-' else path}: line {bad[0].line}: {bad[0].error}",
                              hint="fix the line, or drop --fail-fast to skip malformed lines; nothing was invoked")
     for ln in lines:
         if ln.payload is None:
-            warn(f"{path}: line {ln.line}: {ln.error} (skipped)")
+            warn(f"{'stdin' if path == '-' else path}: line {ln.line}: {ln.error} (skipped)")
     collected: list[dict] = []
     as_doc = s.output_format == "json"
 

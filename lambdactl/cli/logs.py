@@ -37,6 +37,10 @@ QualOpt = Annotated[Optional[str], typer.Option(
 
 def _qualifier(function: str | None, qualifier: str | None) -> tuple[str, str | None]:
     name, ref_qual = resolve_function(function)
+    if qualifier is not None:
+        from lambdactl.core.naming import check_qualifier
+
+        check_qualifier(qualifier)
     if qualifier and ref_qual and qualifier != ref_qual:
         raise UsageError(f"two qualifiers given: {function!r} and --qualifier {qualifier}",
                          hint="use one of them")

@@ -19,12 +19,15 @@ DEST_KINDS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:
 
 def destination_kind(arn: str, allowed: tuple[str, ...], what: str) -> str:
     """Validate a destination ARN and return its service; UsageError names the allowed kinds."""
-    m = _ARN_RE.match(arn or "")
+    m = re.match(r"^arn:aws[a-zA-Z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12})?:.+$", arn or "")  # S3: no region
     if not m:
         raise UsageError(f"{what}: {arn!r} is not an ARN", hint=f"an ARN of: {', '.join(allowed)}")
     if m.group(1) not in allowed:
-        raise UsageError(f"{what}: a {m.group(1)} ARN is not allowed here",
+        raise UsageError(f"{what}: an ARN of {m.group(1)} is not allowed here",
                          hint=f"allowed: {', '.join(allowed)}")
+    if not re.match(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]+:\d{12}:.+$", arn):
+        raise UsageError(f"{what}: {arn!r} is not a complete {m.group(1)} ARN",
+                         hint=f"arn:aws:{m.group(1)}:<region>:<account>:<name>")
     return m.group(1)
 
 

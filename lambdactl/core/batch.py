@@ -83,6 +83,10 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
     return sorted_values[min(k, len(sorted_values)) - 1]
 
 
+def _not_json(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def parse_lines(data: bytes) -> list[BatchLine]:
     """JSONL → lines; blank lines are ignored (they keep their numbers for the others)."""
     out: list[BatchLine] = []
@@ -91,11 +95,11 @@ def parse_lines(data: bytes) -> list[BatchLine]:
             raw = raw[3:]
         if not raw.strip():
             continue
-        try:
-            json.loads(raw)
+        try:  # UTF-8 only (json.loads(bytes) would take UTF-16/32), and no NaN/Infinity (not JSON)
+            json.loads(raw.decode("utf-8"), parse_constant=_not_json)
         except (ValueError, UnicodeDecodeError) as exc:
             msg = f"invalid JSON at column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) \
-                else "not UTF-8 text"
+                else "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"invalid JSON: {exc}"
             out.append(BatchLine(i, None, msg))
             continue
         out.append(BatchLine(i, raw.strip()))

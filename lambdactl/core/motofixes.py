@@ -9,6 +9,9 @@ behave as the AWS API documents; none of them changes what lambdactl sends.
 - PutFunctionEventInvokeConfig *replaces* the function's event invoke config on AWS; moto 5.2
   appends to a list and GetFunctionEventInvokeConfig returns the first entry, so a second put is
   invisible.
+- Invoke on the Docker-less backend echoes the payload even for a function that does not exist,
+  and moto ignores the Qualifier query parameter; AWS answers ResourceNotFoundException (404)
+  for a missing function, version or alias.
 """
 from __future__ import annotations
 
@@ -70,4 +73,21 @@ def apply() -> None:
         return event_config.response()
 
     LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
+
+    try:
+        from moto.awslambda.responses import LambdaResponse
+    except ImportError:  # pragma: no cover
+        LambdaResponse = None
+    if LambdaResponse is not None:
+        orig_response_invoke = LambdaResponse.invoke
+
+        def response_invoke(self):
+            from urllib.parse import unquote
+
+            name = unquote(self.path.rsplit("/", 2)[-2])
+            qualifier = (self.querystring.get("Qualifier") or [None])[0]
+            self.backend.get_function(name, qualifier)  # UnknownFunctionException (404) if missing
+            return orig_response_invoke(self)
+
+        LambdaResponse.invoke = response_invoke
     _applied = True

@@ -28,6 +28,17 @@ def parse_function_ref(ref: str) -> tuple[str, str | None]:
                      hint="a name (1-64 letters, digits, '-', '_'), an ARN, or name:qualifier")
 
 
+_QUAL_RE = re.compile(rf"^{_QUAL}$")
+
+
+def check_qualifier(qualifier: str, flag: str = "--qualifier") -> str:
+    """A version number, ``$LATEST`` or an alias name; UsageError otherwise."""
+    if not _QUAL_RE.match(qualifier or ""):
+        raise UsageError(f"invalid {flag} {qualifier[:80]!r}" + ("…" if len(qualifier) > 80 else ""),
+                         hint="a version number, $LATEST or an alias name (1-128 letters, digits, '-', '_')")
+    return qualifier
+
+
 def short_name(name_or_arn: str) -> str:
     """The bare function name from a name or ARN."""
     if ":function:" in name_or_arn:

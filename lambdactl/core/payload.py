@@ -39,6 +39,14 @@ def _excerpt(text: str, lineno: int, colno: int) -> str:
     return ("…" if start else "") + snippet + ("…" if colno + 30 < len(line) else "")
 
 
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's json accepts them, JSON (and Lambda) do not."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
 def parse_json(text: str | bytes, source: str = "payload") -> Any:
     """Parse JSON; on error raise UsageError naming the source, the line and the column."""
     if isinstance(text, (bytes, bytearray)):
@@ -48,7 +56,10 @@ def parse_json(text: str | bytes, source: str = "payload") -> Any:
             raise UsageError(f"invalid {source}: not UTF-8 text (byte {exc.start + 1})",
                              hint="Lambda payloads must be JSON text in UTF-8")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant)
+    except _NotJson as exc:
+        raise UsageError(f"invalid JSON in {source}: {exc} is not a JSON value",
+                         hint="JSON has no NaN or Infinity; use null or a string") from None
     except json.JSONDecodeError as exc:
         if not text.strip():
             raise UsageError(f"invalid JSON in {source}: it is empty",
@@ -101,8 +112,8 @@ def _split_key(key: str) -> list[str]:
 def parse_value(raw: str) -> Any:
     """A ``--set`` value: JSON when it parses (``1``, ``true``, ``null``, ``[1,2]``, ``"7"``), else a string."""
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, ValueError):
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError):  # incl. NaN/Infinity: kept as the string
         return raw
 
 
@@ -172,11 +183,20 @@ def load_payload(payload: str | None = None, *, payload_file: str | None = None,
             raw = payload.encode("utf-8")
     if raw is None:
         doc = apply_sets(None, sets)
-        return json.dumps(doc if doc is not None else {}, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return _dumps(doc if doc is not None else {})
     doc = parse_json(raw, source)
     if not sets:
         if raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         return raw
     doc = apply_sets(doc, sets)
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _dumps(doc)
+
+
+def _dumps(doc: Any) -> bytes:
+    """Compact JSON; a number too large for a double (1e400) would be written as Infinity: refuse."""
+    try:
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except ValueError:
+        raise UsageError("a number in the payload is too large (it would be sent as Infinity, which is not JSON)",
+                         hint="quote it as a string, e.g. --set n='\"1e400\"'") from None

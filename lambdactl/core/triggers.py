@@ -224,8 +224,11 @@ def load_json_arg(value: Any, what: str, fail=None) -> Any:
             _fail(f"{what}: file not found: {path}")
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"{what}: cannot read {path}: {exc}")
+    def _constant(name):  # Python's json takes NaN/Infinity; JSON (and EventBridge) do not
+        _fail(f"{what}: invalid JSON: {name} is not a JSON value", hint="use null or a string")
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         _fail(f"{what}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
               hint="quote the JSON in single quotes on the shell, or pass @file.json")
