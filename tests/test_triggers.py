@@ -286,12 +286,14 @@ def test_sqs_missing_queue_exits_3(invoke_cli, fn):
     assert_clean_error(r, 3, contains="nope")
 
 
-def test_sqs_rejected_for_role_permissions_names_them(fn, iam_role):
+def test_sqs_rejected_for_role_permissions_names_them(fn, iam_role, boto):
     """moto does not check the execution role, so botocore's Stubber plays AWS's rejection of
     CreateEventSourceMapping (and the ListEventSourceMappings read before it) on the lambda client."""
     from botocore.stub import Stubber
 
     from lambdactl.aws import session
+
+    boto("sqs").create_queue(QueueName="orders")
     from lambdactl.core import triggers
     from lambdactl.errors import OperationError
 

@@ -514,11 +514,31 @@ def queue_arn(aws, source: str) -> str:
     return f"arn:{aws.partition}:sqs:{aws.region}:{aws.account_id}:{source}"
 
 
+def require_queue(aws, arn: str) -> None:
+    """NotFoundError when the queue does not exist (checked before any mapping is created).
+    Other failures (e.g. no sqs:GetQueueUrl on a queue of another account) are left to Lambda."""
+    from botocore.exceptions import ClientError
+
+    from lambdactl.aws import retry
+
+    parts = arn.split(":")
+    region, account, name = parts[3], parts[4], parts[5]
+    sqs = aws.client("sqs", region=region)
+    try:
+        retry(lambda: sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account))
+    except ClientError as exc:
+        code = exc.response["Error"].get("Code", "")
+        if code in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NonExistentQueue"):
+            raise NotFoundError(f"SQS queue not found: {name} ({arn})",
+                                hint="create the queue first, or check the name, account and region")
+
+
 def resolve(aws, spec: TriggerSpec) -> TriggerSpec:
     """Fill ``opts['arn']`` for event source mappings (read-only calls only)."""
     o = dict(spec.opts)
     if spec.kind == "sqs":
         o["arn"] = queue_arn(aws, o["source"])
+        require_queue(aws, o["arn"])
     elif spec.kind == "kinesis":
         src = o["source"]
         o["arn"] = src if src.startswith("arn:") else \
