@@ -170,6 +170,11 @@ def resolve_spec(name: str | None, *, requirements: str | None = None, zip_file:
             req, src = Path(requirements), "--requirements"
         elif entry is not None:
             req, src = (root / entry.requirements), f"{where}: requirements"
+        elif entry is None and not builds and not spec.from_config and name == "layer" and not need_name:
+            raise UsageError("nothing to build: no --requirements, no --zip, and no [[layers.build]] "
+                             "in the project file",
+                             hint="pass --requirements FILE (or --zip FILE), or add a [[layers.build]] entry "
+                                  f"to {cfg_file}")
         else:
             raise UsageError(f"layer {name}: nothing to build",
                              hint=f"pass --requirements FILE (or --zip FILE), or add a [[layers.build]] "
