@@ -66,3 +66,12 @@ def test_export_to_file_and_errors(invoke_cli, create_function, tmp_path):
     assert json.loads(out.read_text())["AWSTemplateFormatVersion"] == "2010-09-09"
     assert_clean_error(invoke_cli("export", "plain", "--format", "terraform"), 2, contains="sam")
     assert_clean_error(invoke_cli("export", "ghost"), 3)
+
+
+def test_export_masks_secrets_unless_asked(invoke_cli, create_function):
+    create_function("sec", Environment={"Variables": {"DB_PASSWORD": "hunter2", "STAGE": "prod"}})
+    r = invoke_cli("export", "sec")
+    assert r.exit_code == 0, r.stderr
+    assert "hunter2" not in r.stdout and "DB_PASSWORD" in r.stderr and '"STAGE": "prod"' in r.stdout
+    r = invoke_cli("--show-secrets", "export", "sec")
+    assert "hunter2" in r.stdout

@@ -99,6 +99,20 @@ def dlq(
     _show_change(asyncconfig.set_dlq(aws(), name, None if clear else target))
 
 
+def _mask_template_secrets(tpl: dict, show: bool) -> list[str]:
+    """Mask secret-looking environment values in the template in place; returns their names."""
+    from lambdactl.config import is_secret_name
+
+    masked = []
+    for res in tpl.get("Resources", {}).values():
+        env = ((res.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
+        for k, v in env.items():
+            if is_secret_name(k) and v and not show:
+                env[k] = "****"
+                masked.append(k)
+    return masked
+
+
 def register(app: typer.Typer) -> None:
     app.command("async")(async_cmd)
     app.command("dlq")(dlq)
@@ -138,6 +152,10 @@ def export(
                              hint="give a file path in an existing directory")
     name, _ = resolve_function(function, allow_qualifier=False)
     tpl = do_export(aws(), name, format, code_uri)
+    masked = _mask_template_secrets(tpl, current().show_secrets)
+    if masked:
+        warn(f"masked {len(masked)} secret-looking environment value(s) ({', '.join(masked)}); "
+             "pass --show-secrets to export them, or better, resolve them from SSM/Secrets Manager")
     text = to_json(tpl) + "\n"
     if out:
         from lambdactl.errors import OperationError
