@@ -170,3 +170,16 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "demo finished" in p.stderr
     assert "Traceback" not in p.stderr
     assert time.time() - t0 < 120
+
+
+def test_init_from_adopts_a_sandbox_function(on_sandbox, invoke_cli, tmp_path, monkeypatch):
+    """The sandbox serves GetFunction's Code.Location (moto's points nowhere), so adoption works
+    end to end against it: init --from, then diff shows nothing to do."""
+    assert invoke_cli("deploy").exit_code == 0
+    adopted = tmp_path / "adopted"
+    r = invoke_cli("init", str(adopted), "--from", "sbx")
+    assert r.exit_code == 0, r.stderr
+    assert (adopted / "src" / "app.py").read_text() == HANDLER
+    monkeypatch.chdir(adopted)
+    r = invoke_cli("diff", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr

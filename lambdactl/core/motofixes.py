@@ -16,6 +16,9 @@ behave as the AWS API documents; none of them changes what lambdactl sends.
 from __future__ import annotations
 
 _applied = False
+# Set by the sandbox: where GetFunction's Code.Location points (the sandbox serves the zip there,
+# as AWS serves it from a pre-signed S3 URL). None: moto's own (unreachable) location.
+CODE_BASE_URL: str | None = None
 
 
 def apply() -> None:
@@ -62,6 +65,20 @@ def apply() -> None:
         self._lambdactl_dlq = (spec.get("DeadLetterConfig") or {}).get("TargetArn") or None
 
     LambdaFunction.__init__ = __init__
+
+    orig_get_code = LambdaFunction.get_code
+
+    def get_code(self):
+        resp = orig_get_code(self)
+        code = resp.get("Code") or {}
+        if CODE_BASE_URL and code.get("RepositoryType") == "S3":
+            from urllib.parse import quote
+
+            code["Location"] = (f"{CODE_BASE_URL}/_lambdactl/code/{self.account_id}/{self.region}/"
+                                f"{quote(self.function_name)}/{quote(str(self.version))}")
+        return resp
+
+    LambdaFunction.get_code = get_code
     LambdaFunction.update_configuration = update_configuration
     LambdaFunction.update_function_code = update_function_code
     LambdaFunction.get_configuration = get_configuration

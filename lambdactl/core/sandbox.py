@@ -70,6 +70,8 @@ class SandboxApp:
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") == "GET" and path.startswith("/_lambdactl/code/"):
+            return self._serve_code(path, start_response)
         if environ.get("REQUEST_METHOD") == "POST":
             m = INVOKE_RE.match(path)
             if m and m.group("api") == "2015-03-31":
@@ -88,6 +90,24 @@ class SandboxApp:
                     start_response(f"{status} {reason}", list(headers.items()))
                     return [body]
         return self.moto(environ, start_response)
+
+    def _serve_code(self, path: str, start_response):
+        """GetFunction's Code.Location: the deployed zip (AWS serves it from pre-signed S3)."""
+        parts = [unquote(p) for p in path.split("/")[3:]]
+        data = None
+        if len(parts) == 4:
+            account, region, name, version = parts
+            try:
+                backend = _lambda_backend(account, region)
+                fn = backend.get_function(name) if version in ("$LATEST", "") else backend.get_function(name, version)
+                data = fn.code_bytes or None
+            except Exception:
+                data = None
+        if data is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+            return [b"not found"]
+        start_response("200 OK", [("Content-Type", "application/zip"), ("Content-Length", str(len(data)))])
+        return [data]
 
     # -- invoke ----------------------------------------------------------------------------
     def _invoke(self, environ, fn_ref: str):
@@ -297,6 +317,10 @@ class SandboxServer:
         self.port = self._server.server_port
         self.endpoint = f"http://{host}:{self.port}"
         self.app.endpoint = self.endpoint
+        from lambdactl.core import motofixes
+
+        motofixes.apply()
+        motofixes.CODE_BASE_URL = self.endpoint
         self._thread: threading.Thread | None = None
         _configure_moto()
 
@@ -309,6 +333,10 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        from lambdactl.core import motofixes
+
+        if motofixes.CODE_BASE_URL == self.endpoint:
+            motofixes.CODE_BASE_URL = None
         self._server.shutdown()
         self._server.server_close()
         self.app.close()
