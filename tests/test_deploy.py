@@ -601,3 +601,25 @@ def test_deploy_names_missing_role_permissions_for_destinations(invoke_cli, proj
     assert "sqs:SendMessage" in r.stderr and "sns:Publish" in r.stderr
     r = invoke_cli("deploy", "--dry-run", "--exit-code")
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_image_function_create_update_and_no_op(invoke_cli, project_dir, iam_role, boto):
+    """package_type = "Image": created from image_uri, a new tag updates the code, a re-run is a no-op."""
+    uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:v1"
+    toml = ('[function]\nname = "img"\npackage_type = "Image"\n'
+            f'image_uri = "{uri}"\nrole = "{iam_role}"\nmemory = 512\n')
+    (project_dir / "lambdactl.toml").write_text(toml)
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    got = boto("lambda").get_function(FunctionName="img")
+    assert got["Configuration"]["PackageType"] == "Image"
+    assert got["Code"]["ImageUri"] == uri
+    assert got["Configuration"]["MemorySize"] == 512
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    (project_dir / "lambdactl.toml").write_text(toml.replace(":v1", ":v2"))
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 5
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    assert boto("lambda").get_function(FunctionName="img")["Code"]["ImageUri"] == uri.replace(":v1", ":v2")
