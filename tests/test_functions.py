@@ -154,3 +154,21 @@ def test_help_does_not_import_boto3():
     assert "botocore" not in p.stderr and "boto3" not in p.stderr
     assert "questionary" not in p.stderr
     assert "lambdactl.cli.deploy" not in p.stderr      # command modules load lazily
+
+
+@pytest.mark.parametrize("args", [["ls", "-o"], ["ls", "--output"], ["-o"]])
+def test_output_option_without_value_is_a_usage_error(invoke_cli, args):
+    assert_clean_error(invoke_cli(*args), 2)
+
+
+def test_common_options_after_the_subcommand(invoke_cli, create_function, monkeypatch):
+    """-o/-q/-v/-y work before or after the subcommand; LAMBDACTL_OUTPUT sets the default."""
+    create_function("one")
+    assert invoke_cli("-o", "json", "ls").json()[0]["name"] == "one"
+    assert invoke_cli("ls", "--output=json").json()[0]["name"] == "one"
+    assert invoke_cli("ls", "-ojson").json()[0]["name"] == "one"
+    r = invoke_cli("ls", "-qv")
+    assert r.stdout.split() == ["one"] and "ListFunctions" in r.stderr
+    monkeypatch.setenv("LAMBDACTL_OUTPUT", "json")
+    assert invoke_cli("ls").json()[0]["name"] == "one"
+    assert invoke_cli("ls", "-o", "text").stdout.startswith("one\t")

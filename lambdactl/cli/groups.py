@@ -21,7 +21,10 @@ Abort = typer.Abort
 
 # Per-invocation options accepted both before and after the subcommand (see CONTRACT.md).
 _FLAG_OPTS = {"-y": "--yes", "--yes": "--yes", "-q": "--quiet", "--quiet": "--quiet",
-              "-v": "--verbose", "--verbose": "--verbose"}
+              "-v": "--verbose", "--verbose": "--verbose",
+              "--no-color": "--no-color", "--show-secrets": "--show-secrets", "--sandbox": "--sandbox"}
+# Global options with a value, also accepted after the subcommand (`lambdactl ls -o json --endpoint-url URL`).
+_VALUE_OPTS = ("--profile", "--region", "--endpoint-url", "--config")
 
 
 def hoist_common_options(args: list[str]) -> list[str]:
@@ -39,11 +42,16 @@ def hoist_common_options(args: list[str]) -> list[str]:
         if a in _FLAG_OPTS:
             front.append(_FLAG_OPTS[a])
         elif a in ("-o", "--output"):
-            if i + 1 < n:
+            if i + 1 < n and args[i + 1] != "--":
                 front.extend(["--output", args[i + 1]])
                 i += 1
             else:
-                front.append("--output")
+                raise ClickUsageError(f"option {a} needs a value: table, json or text")
+        elif a in _VALUE_OPTS and i + 1 < n:
+            front.extend([a, args[i + 1]])
+            i += 1
+        elif a.split("=", 1)[0] in _VALUE_OPTS:
+            front.append(a)
         elif a.startswith("--output="):
             front.extend(["--output", a.split("=", 1)[1]])
         elif a.startswith("-o") and len(a) > 2 and not a.startswith("--"):
