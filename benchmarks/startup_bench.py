@@ -14,16 +14,29 @@ import sys
 import time
 
 
-def measure(cmd: list[str], runs: int) -> float | None:
-    times = []
+def once(cmd: list[str]) -> float | None:
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dt = time.perf_counter() - t0
+    return dt if p.returncode == 0 else None
+
+
+def measure_all(rows: list[tuple[str, list[str]]], runs: int) -> dict[str, float | None]:
+    """Medians over ``runs`` rounds; each round runs every command once (interleaved), so a burst of
+    load on a shared machine hits all commands alike instead of skewing one of the ratios."""
+    times: dict[str, list[float] | None] = {label: [] for label, _ in rows}
+    for label, cmd in rows:           # warm the OS caches once
+        once(cmd)
     for _ in range(runs):
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        dt = time.perf_counter() - t0
-        if p.returncode != 0:
-            return None
-        times.append(dt)
-    return statistics.median(times)
+        for label, cmd in rows:
+            if times[label] is None:
+                continue
+            dt = once(cmd)
+            if dt is None:
+                times[label] = None
+            else:
+                times[label].append(dt)
+    return {label: (statistics.median(t) if t else None) for label, t in times.items()}
 
 
 def main() -> None:
@@ -40,11 +53,10 @@ def main() -> None:
     aws = shutil.which("aws")
     if aws:
         rows.append(("aws --version", [aws, "--version"]))
-    results = {}
-    print(f"{'command':<28} {'median':>10}  (runs={args.runs})")
-    for label, cmd in rows:
-        t = measure(cmd, args.runs)
-        results[label] = t
+    results = measure_all(rows, args.runs)
+    print(f"{'command':<28} {'median':>10}  (runs={args.runs}, interleaved)")
+    for label, _ in rows:
+        t = results[label]
         print(f"{label:<28} {('%.1f ms' % (t * 1000)) if t is not None else 'n/a':>10}")
     helpt = results["lambdactl --help"]
     typer_t = results['python -c "import typer"']

@@ -325,10 +325,18 @@ def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> 
     )
     if len(fc.description) > 256:
         v.fail("function.description", f"is {len(fc.description)} characters", hint="at most 256")
+    _RESERVED_ENV = {  # set by the Lambda runtime; the API rejects them
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"}
     for ek in fc.environment:
         if not re.match(r"^[a-zA-Z]\w*$", ek):
             v.fail(f"function.environment.{ek}", "is not a valid variable name",
                    hint="letters, digits and '_', starting with a letter")
+        elif ek in _RESERVED_ENV:
+            v.fail(f"function.environment.{ek}", "is reserved by Lambda", hint="the runtime sets it; choose another name")
     env_size = sum(len(a) + len(b) for a, b in fc.environment.items())
     if env_size > 4096:
         v.fail("function.environment", f"is {env_size} bytes", hint="Lambda allows at most 4 KB in total")
@@ -350,7 +358,13 @@ def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> 
             v.fail("function.vpc", "needs both subnets and security_groups (or neither)")
     if "async" in f:
         a = v.table(f["async"], "function.async")
-        v.unknown(a, {"max_retries", "max_event_age", "on_success", "on_failure"}, "function.async")
+        v.unknown(a, {"max_retries", "max_event_age", "on_success", "on_failure", "dead_letter"}, "function.async")
+        dlq = v.str_(a, "dead_letter", "function.async", None) or None  # also accepted in [function]
+        if dlq:
+            if fc.dead_letter and fc.dead_letter != dlq:
+                v.fail("function.async.dead_letter", "differs from function.dead_letter", hint="give it once")
+            _dest_arn(v, "function.async.dead_letter", dlq, ("sqs", "sns"))
+            fc.dead_letter = dlq
         fc.async_ = AsyncConfig(
             max_retries=v.int_(a, "max_retries", "function.async", None, 0, 2),
             max_event_age=v.int_(a, "max_event_age", "function.async", None, 60, 21600, " s"),

@@ -454,3 +454,21 @@ def test_shift_rerun_with_same_percent_is_unchanged(invoke_cli, two_versions, bo
     assert r.json()["status"] == "unchanged" and "unchanged" in r.stderr
     assert CALLS.count("UpdateAlias") == 0
     assert _alias(boto) == ("1", {"2": 0.1})
+
+
+def test_alias_set_without_version_keeps_the_primary_of_an_existing_alias(invoke_cli, two_versions, boto):
+    """'alias set FUNCTION live --weight 2=10' adds a canary to an existing alias (review fix)."""
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    r = invoke_cli("alias", "set", "fn", "live", "--weight", "2=10", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["status"] == "updated" and r.json()["after"] == {"1": 90, "2": 10}
+    assert _alias(boto) == ("1", {"2": 0.1})
+    # a description-only change keeps the routing
+    r = invoke_cli("alias", "set", "fn", "live", "--description", "prod", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert _alias(boto) == ("1", {"2": 0.1})
+    assert boto("lambda").get_alias(FunctionName="fn", Name="live")["Description"] == "prod"
+    # a new alias still needs --version
+    assert_clean_error(invoke_cli("alias", "set", "fn", "beta", "--weight", "2=10"), 2, contains="--version")
+    assert [a["Name"] for a in boto("lambda").list_aliases(FunctionName="fn")["Aliases"]] == ["live"]
+    assert_clean_error(invoke_cli("alias", "set", "fn", "live"), 2, contains="--version")

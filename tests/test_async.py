@@ -104,3 +104,41 @@ def test_dlq_unchanged_uses_stubbed_read():
                           {"FunctionName": "fn"})
         res = asyncconfig.set_dlq(sess, "fn", SQS_ARN)
     assert res["status"] == "unchanged"
+
+
+_ASYNC_TOML = """[function]
+name = "fn"
+runtime = "python3.12"
+handler = "app.handler"
+source = "src"
+[function.async]
+max_retries = 1
+dead_letter = "%s"
+"""
+
+
+def test_project_dead_letter_in_async_table_as_issue_spells_it():
+    """Issue 14's project file puts dead_letter under [function.async]; it is the function's DLQ."""
+    import pytest
+
+    from lambdactl import config
+    from lambdactl.errors import UsageError
+
+    pc = config.loads(_ASYNC_TOML % SQS_ARN)
+    assert pc.function.dead_letter == SQS_ARN and pc.function.async_.max_retries == 1
+    with pytest.raises(UsageError, match="function.async.dead_letter"):
+        config.loads(_ASYNC_TOML % "arn:aws:s3:::bucket")
+    with pytest.raises(UsageError, match="differs"):
+        config.loads(_ASYNC_TOML.replace('source = "src"', f'source = "src"\ndead_letter = "{SNS_ARN}"') % SQS_ARN)
+
+
+def test_dlq_defaults_to_the_project_function(invoke_cli, create_function, boto, project_dir):
+    """Contract: FUNCTION defaults to the project file's function; a lone SQS/SNS ARN is the target."""
+    create_function("fn")
+    (project_dir / "lambdactl.toml").write_text(_ASYNC_TOML.split("[function.async]")[0])
+    r = invoke_cli("dlq", SQS_ARN, "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["function"] == "fn" and r.json()["after"] == SQS_ARN
+    assert boto("lambda").get_function_configuration(FunctionName="fn")["DeadLetterConfig"]["TargetArn"] == SQS_ARN
+    r = invoke_cli("dlq", "--clear", "-o", "json")
+    assert r.exit_code == 0 and r.json()["status"] == "cleared"

@@ -302,10 +302,27 @@ def test_failed_step_reports_applied_and_not_applied(project_dir, invoke_cli, bo
     monkeypatch.setenv("LAMBDACTL_ROLE_WAIT", "1")
     write_project(project_dir, role="arn:aws:iam::123456789012:role/does-not-exist")
     r = invoke_cli("deploy", "--publish")
-    assert r.exit_code == 1
+    # a role IAM does not know is reported at once (exit 3), not after waiting for propagation
+    assert r.exit_code == 3
     assert "not applied: create function" in r.stderr
     assert "not applied: publish" in r.stderr
-    assert "cannot assume the role" in r.stderr and "Traceback" not in r.stderr
+    assert "role not found" in r.stderr and "does-not-exist" in r.stderr and "Traceback" not in r.stderr
+    assert boto("lambda").list_functions()["Functions"] == []
+
+
+def test_missing_role_fails_fast_without_waiting(project_dir, invoke_cli, boto, monkeypatch):
+    """Regression: a --role that does not exist used to wait the whole IAM-propagation budget."""
+    import time
+
+    monkeypatch.setenv("LAMBDACTL_ROLE_WAIT", "30")
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    t0 = time.monotonic()
+    r = invoke_cli("create", "ghostrole", "--source", "src", "--runtime", "python3.12", "--handler", "app.handler",
+                   "--role", "arn:aws:iam::123456789012:role/nobody")
+    assert r.exit_code == 3, r.stderr
+    assert "role not found" in r.stderr and r.stdout == ""
+    assert time.monotonic() - t0 < 10
     assert boto("lambda").list_functions()["Functions"] == []
 
 
@@ -419,6 +436,7 @@ BAD_INPUT = [
     (["config", "fn", "--ephemeral-storage", "256"], "512..10240"),
     (["config", "fn", "--env", "NOEQUALS"], "KEY=VALUE"),
     (["config", "fn", "--env", "1BAD=x"], "not valid"),
+    (["config", "fn", "--env", "AWS_REGION=eu-west-1"], "reserved"),
     (["config", "fn", "--layers", ",".join(f"arn:aws:lambda:us-east-1:123456789012:layer:l{i}:1" for i in range(6))], "at most 5"),
     (["config", "fn", "--layers", "not-an-arn"], "layer version ARN"),
     (["config", "fn", "--tracing", "On"], "Active, PassThrough"),
@@ -437,6 +455,7 @@ BAD_INPUT = [
     (["create", "fn", "--source", "src", "--runtime", "python3.12", "--handler", "a.b", "--role", "arn:bad"], "role"),
     (["create", "fn", "--source", "src", "--runtime", "python3.12", "--handler", "a.b", "--arch", "mips"], "x86_64"),
     (["create", "fn", "--source", "src", "--runtime", "python3.12", "--handler", "a.b", "--memory", "1"], "128"),
+    (["create", "fn", "--source", "src", "--runtime", "python3.12", "--handler", "a.b", "--env", "AWS_LAMBDA_FUNCTION_NAME=x"], "reserved"),
     (["create", "bad name!", "--source", "src", "--runtime", "python3.12", "--handler", "a.b"], "name"),
     (["update", "fn"], "--source"),
     (["update", "fn", "--zip", "missing.zip"], "not found"),
@@ -479,6 +498,13 @@ def test_bad_project_file_exits_2_before_any_aws_call(project_dir, invoke_cli, t
     for cmd in (["deploy"], ["diff"], ["deploy", "--dry-run"]):
         r = invoke_cli(*cmd)
         assert_clean_error(r, 2, contains=needle)
+    assert CALLS.calls == []
+
+
+def test_reserved_environment_key_in_project_exits_2(project_dir, invoke_cli):
+    write_project(project_dir, env={"STAGE": "dev", "AWS_REGION": "eu-west-1"})
+    for cmd in (["deploy"], ["diff"]):
+        assert_clean_error(invoke_cli(*cmd), 2, contains="function.environment.AWS_REGION: is reserved")
     assert CALLS.calls == []
 
 
@@ -623,3 +649,14 @@ def test_image_function_create_update_and_no_op(invoke_cli, project_dir, iam_rol
     r = invoke_cli("deploy")
     assert r.exit_code == 0, r.stderr
     assert boto("lambda").get_function(FunctionName="img")["Code"]["ImageUri"] == uri.replace(":v1", ":v2")
+
+
+def test_config_and_update_default_to_the_project_function(deployed, invoke_cli, boto):
+    """Contract: FUNCTION defaults to the project file's function when omitted."""
+    r = invoke_cli("config", "--memory", "512")
+    assert r.exit_code == 0, r.stderr
+    assert config_of(boto)["MemorySize"] == 512
+    (deployed / "src" / "app.py").write_text("def handler(event, context):\n    return 2\n")
+    r = invoke_cli("update", "--source", "src")
+    assert r.exit_code == 0, r.stderr
+    assert config_of(boto)["CodeSha256"] == local_sha(deployed)

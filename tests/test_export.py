@@ -75,3 +75,16 @@ def test_export_masks_secrets_unless_asked(invoke_cli, create_function):
     assert "hunter2" not in r.stdout and "DB_PASSWORD" in r.stderr and '"STAGE": "prod"' in r.stdout
     r = invoke_cli("--show-secrets", "export", "sec")
     assert "hunter2" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["sam", "cloudformation"])
+def test_export_alias_points_at_a_version_the_stack_publishes(invoke_cli, wired_function, fmt):
+    """Regression: the alias named version "1", which does not exist in a new stack."""
+    r = invoke_cli("export", "orders", "--format", fmt)
+    assert r.exit_code == 0, r.stderr
+    res = json.loads(r.stdout)["Resources"]
+    versions = [k for k, v in res.items() if v["Type"] == "AWS::Lambda::Version"]
+    assert len(versions) == 1
+    alias = next(v for v in res.values() if v["Type"] == "AWS::Lambda::Alias")
+    assert alias["Properties"]["Name"] == "live"
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [versions[0], "Version"]}

@@ -172,3 +172,61 @@ def test_common_options_after_the_subcommand(invoke_cli, create_function, monkey
     monkeypatch.setenv("LAMBDACTL_OUTPUT", "json")
     assert invoke_cli("ls").json()[0]["name"] == "one"
     assert invoke_cli("ls", "-o", "text").stdout.startswith("one\t")
+
+
+def test_global_value_options_accepted_after_subcommand(run_lambdactl, create_function, moto_endpoint):
+    """Issue 3 spells `lambdactl ls -o json --endpoint-url ...`: global options work after the subcommand."""
+    create_function("late")
+    p = run_lambdactl("ls", "-o", "json", "--endpoint-url", moto_endpoint, "--region=us-east-1",
+                      env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert p.returncode == 0, p.stderr
+    assert [f["name"] for f in json.loads(p.stdout)] == ["late"]
+
+
+def test_show_secrets_and_no_color_after_subcommand(invoke_cli, create_function):
+    create_function("sec", Environment={"Variables": {"API_TOKEN": "t0k"}})
+    r = invoke_cli("info", "sec", "-o", "json", "--show-secrets", "--no-color")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["environment"]["API_TOKEN"] == "t0k"
+
+
+def test_global_value_option_without_value_is_a_usage_error(invoke_cli):
+    assert_clean_error(invoke_cli("ls", "--region"), 2, contains="--region")
+
+
+@pytest.mark.parametrize("value", ["1", "xyz", "true"])
+def test_no_color_env_any_non_empty_value(invoke_cli, value):
+    """NO_COLOR (no-color.org): any non-empty value means plain output, never a usage error."""
+    r = invoke_cli("ls", "-o", "json", env={"NO_COLOR": value})
+    assert r.exit_code == 0, r.stderr
+    assert r.json() == []
+
+
+def test_info_shows_vpc_and_kms(invoke_cli, create_function):
+    kms = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    create_function("netfn", KMSKeyArn=kms,
+                    VpcConfig={"SubnetIds": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]})
+    create_function("plainfn")
+    d = invoke_cli("info", "netfn", "-o", "json").json()
+    assert d["kms_key"] == kms
+    assert d["vpc"] == {"subnets": ["subnet-0a1b2c3d"], "security_groups": ["sg-0a1b2c3d"]}
+    d = invoke_cli("info", "plainfn", "-o", "json").json()
+    assert d["vpc"] is None and d["kms_key"] is None and d["dead_letter"] is None
+
+
+def test_delete_qualifier_must_be_a_version_number(invoke_cli, create_function, boto):
+    """Regression: `delete fn:$LATEST` deleted the whole function (moto) and aliases were sent as versions."""
+    create_function("keep")
+    boto("lambda").publish_version(FunctionName="keep")
+    boto("lambda").create_alias(FunctionName="keep", Name="live", FunctionVersion="1")
+    for ref in ("keep:$LATEST", "keep:live"):
+        assert_clean_error(invoke_cli("delete", ref, "-y"), 2, contains="version number")
+    r = invoke_cli("delete", "keep:1", "-y")
+    assert_clean_error(r, 1, contains="used by alias live")
+    lam = boto("lambda")
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="keep")["Versions"]] == ["$LATEST", "1"]
+    lam.delete_alias(FunctionName="keep", Name="live")
+    r = invoke_cli("delete", "keep:1", "-y", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json() == {"name": "keep", "qualifier": "1", "status": "deleted"}
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="keep")["Versions"]] == ["$LATEST"]

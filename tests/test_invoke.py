@@ -139,6 +139,12 @@ def test_invalid_json_in_file_names_the_file(invoke_cli, tmp_path):
     (["{}", "{}"], "two payloads"),
     (["echo", "{}", "--env", "A=1"], "--local"),
     (["echo", "{}", "--repeat", "0"], "range"),
+    # bytes that are not UTF-8 in argv arrive as lone surrogates (surrogateescape): not a crash
+    (["echo", '{"a": "\udcff"}'], "not UTF-8"),
+    (["echo", "--set", "a=\udcff"], "not UTF-8"),
+    (["echo", "--set", "a=\udcff", "--set", "b=1"], "not UTF-8"),
+    (["echo", "[" * 100_000], "nested too deeply"),         # RecursionError in json, not a crash
+    (["echo", "--set", "a=" + "[" * 100_000], "nested too deeply"),
 ])
 def test_bad_input_exits_2_before_any_call(invoke_cli, args, contains):
     r = invoke_cli("invoke", *args)
@@ -412,6 +418,12 @@ def test_batch_malformed_line_skipped_or_fail_fast(invoke_cli, create_function, 
     assert [(x["line"], x["status"]) for x in recs] == [(1, "ok"), (3, "invalid"), (4, "ok")]
     assert "line 3" in r.stderr and "skipped" in r.stderr
     assert _invokes() == 2
+    f.write_text("[" * 100_000 + '\n{"ok": 1}\n')                 # too deep for json: reported, not a crash
+    r = invoke_cli("invoke", "batchy", "--batch", str(f))
+    assert r.exit_code == 2 and "Traceback" not in r.stderr, r.stderr
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [(x["line"], x["status"], x["error"]) for x in recs] == [
+        (1, "invalid", "JSON nested too deeply"), (2, "ok", None)]
 
 
 def test_batch_function_error_exits_4(invoke_cli, create_function, moto_endpoint, tmp_path):

@@ -206,6 +206,28 @@ def test_local_init_errors(invoke_cli, project_dir):
     assert "hint:" in r.stderr and "INIT_REPORT" in r.stderr
 
 
+@pytest.mark.parametrize("src, error_type, stack_has", [
+    ("import not_installed_dep\n\ndef handler(e, c):\n    return 1\n", "Runtime.ImportModuleError", None),
+    ("def handler(e, c):\n    return (1\n", "Runtime.UserCodeSyntaxError", 'app.py" Line 2'),
+    ("raise RuntimeError('at import')\n", "RuntimeError", 'app.py", line 1, in <module>'),
+])
+def test_local_init_errors_show_no_runner_or_importlib_frames(invoke_cli, project_dir, src, error_type, stack_has):
+    """Like Lambda: ImportModuleError carries no stack trace, a syntax error names the file and line,
+    an import-time exception shows only the user's frames (never _worker.py / importlib)."""
+    write_project(project_dir, handler_src=src)
+    r = invoke_cli("invoke", "--local", "{}", "-o", "json")
+    assert r.exit_code == 4, r.stderr
+    err = r.json()["payload"]
+    assert err["errorType"] == error_type
+    stack = "".join(err["stackTrace"])
+    assert "_worker.py" not in stack and "importlib" not in stack
+    assert "_worker.py" not in r.stderr and "importlib" not in r.stderr
+    if stack_has is None:
+        assert err["stackTrace"] == []
+    else:
+        assert stack_has in stack
+
+
 def test_local_vendored_dependencies_on_sys_path(invoke_cli, project_dir):
     src = 'import vendored_lib\n\ndef handler(event, context):\n    return vendored_lib.VALUE\n'
     write_project(project_dir, handler_src=src, files={".lambdactl/build/deps/vendored_lib.py": "VALUE = 'vendored'\n"})

@@ -159,17 +159,25 @@ def test_sandbox_flag_without_running_sandbox_is_usage_error(invoke_cli):
     assert_clean_error(invoke_cli("--sandbox", "ls"), 2, contains="sandbox")
 
 
-def test_demo_runs_end_to_end(tmp_path):
+@pytest.mark.parametrize("fmt", [[], ["-o", "json"]], ids=["default", "json"])
+def test_demo_runs_end_to_end(tmp_path, fmt):
     env = {**os.environ, **FAKE_ENV, "LAMBDACTL_STATE_DIR": str(tmp_path / "state"),
            "LAMBDACTL_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("AWS_ENDPOINT_URL", None)
     t0 = time.time()
-    p = subprocess.run([sys.executable, "-m", "lambdactl", "demo"], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, "-m", "lambdactl", "demo", *fmt], capture_output=True, text=True,
                        env=env, timeout=180, cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "demo finished" in p.stderr
     assert "Traceback" not in p.stderr
     assert time.time() - t0 < 120
+    if fmt:   # -o json: exactly one JSON document on stdout; the steps' output went to stderr
+        doc = json.loads(p.stdout)
+        assert [s["exit_code"] for s in doc["steps"]] == [0] * len(doc["steps"]) and len(doc["steps"]) >= 15
+        assert doc["steps"][-1]["command"].startswith("lambdactl stats")
+        assert "invocations" in p.stderr
+    else:
+        assert "Hello, Ada!" in p.stdout
 
 
 def test_init_from_adopts_a_sandbox_function(on_sandbox, invoke_cli, tmp_path, monkeypatch):
@@ -183,3 +191,54 @@ def test_init_from_adopts_a_sandbox_function(on_sandbox, invoke_cli, tmp_path, m
     monkeypatch.chdir(adopted)
     r = invoke_cli("diff", "--exit-code")
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_foreground_start_on_a_busy_port_is_a_clean_usage_error(sandbox, invoke_cli):
+    """werkzeug prints its own text and sys.exit(1)s on a bind error; lambdactl says it cleanly."""
+    r = invoke_cli("sandbox", "start", "--port", str(sandbox.port))
+    assert_clean_error(r, 2, contains=f"cannot listen on 127.0.0.1:{sandbox.port}")
+    assert "in use by another program" not in r.stderr      # werkzeug's own message is not shown
+
+
+@pytest.mark.parametrize("content", ['{"pid": "x", "port": 1}', "[1, 2]", "null", '{"pid": 1}', "not json"])
+def test_damaged_state_file_means_no_sandbox(invoke_cli, tmp_path, content):
+    state = tmp_path / ".lambdactl-state"
+    state.mkdir(exist_ok=True)
+    (state / "sandbox.json").write_text(content)
+    assert_clean_error(invoke_cli("sandbox", "status"), 3, contains="not running")
+    assert_clean_error(invoke_cli("--sandbox", "ls"), 2, contains="sandbox")
+    r = invoke_cli("sandbox", "stop")
+    assert r.exit_code == 0 and "unchanged" in r.stderr
+    assert not (state / "sandbox.json").exists()
+
+
+def test_stop_never_signals_an_unrelated_process_with_a_reused_pid(invoke_cli, tmp_path):
+    state = tmp_path / ".lambdactl-state"
+    state.mkdir(exist_ok=True)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (state / "sandbox.json").write_text(json.dumps({"pid": other.pid, "port": 1}))
+        r = invoke_cli("sandbox", "stop")
+        assert r.exit_code == 0 and "unchanged" in r.stderr
+        time.sleep(0.2)
+        assert other.poll() is None                           # still running: not ours to stop
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_sandbox_rejects_a_non_json_payload_like_lambda(on_sandbox, invoke_cli):
+    """Lambda answers 400 InvalidRequestContentException before running anything (a raw API call:
+    lambdactl itself refuses invalid JSON before sending)."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    assert invoke_cli("deploy").exit_code == 0
+    lam = boto3.client("lambda", endpoint_url=on_sandbox.endpoint, region_name="us-east-1")
+    with pytest.raises(ClientError) as e:
+        lam.invoke(FunctionName="sbx", Payload=b"not json")
+    assert e.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    r = lam.invoke(FunctionName="sbx", Payload=b"")                 # an empty body is fine: {}
+    assert r["StatusCode"] == 200 and "FunctionError" not in r
+    assert json.loads(r["Payload"].read())["stage"] == "sandbox"    # the real handler ran

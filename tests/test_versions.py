@@ -176,6 +176,25 @@ def test_versions_lists_with_alias_routing(invoke_cli, create_function, boto, ma
     assert r.stdout.split() == ["3", "2", "1"]
 
 
+def test_versions_and_aliases_accept_a_function_arn(invoke_cli, create_function, boto, make_zip):
+    """FUNCTION given as a full ARN (contract) works for versions / alias (moto answers ListAliases and
+    ListVersionsByFunction called with an ARN with 'not found' / nothing; review fix)."""
+    _three_versions(create_function, boto, make_zip)
+    arn = boto("lambda").get_function_configuration(FunctionName="fn")["FunctionArn"]
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="2")
+    r = invoke_cli("versions", arn, "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert [v["version"] for v in r.json()] == ["3", "2", "1"]
+    r = invoke_cli("alias", "list", arn, "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert [a["name"] for a in r.json()] == ["live"]
+    r = invoke_cli("alias", "set", arn, "live", "--version", "3", "--weight", "1=10", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    a = boto("lambda").get_alias(FunctionName="fn", Name="live")
+    assert a["FunctionVersion"] == "3" and a["RoutingConfig"]["AdditionalVersionWeights"] == {"1": 0.1}
+    assert_clean_error(invoke_cli("versions", arn.replace(":fn", ":ghost")), 3, contains="not found")
+
+
 def test_versions_empty_and_missing(invoke_cli, create_function):
     create_function("fn")
     r = invoke_cli("versions", "fn", "-o", "json")
@@ -219,6 +238,7 @@ def test_prune_never_deletes_a_routed_version(invoke_cli, create_function, boto,
     assert r.exit_code == 0, r.stderr
     assert _versions(boto) == [1, 2, 5]
     assert "routed by alias live" in r.stdout and "deleted" in r.stdout
+    assert "not among the 1 newest" in r.stdout       # why a version goes (not "older than the kept")
     assert "freed" in r.stderr and "75 GB" in r.stderr
 
     r = invoke_cli("versions", "prune", "fn", "--keep", "0", "--yes", "-o", "json")

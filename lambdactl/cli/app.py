@@ -61,7 +61,7 @@ def main_callback(
     output: Annotated[Optional[str], typer.Option("-o", "--output", envvar="LAMBDACTL_OUTPUT", callback=_output_cb, help="Output format: table, json or text.")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only the essential result.")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show each AWS call on stderr; tracebacks on errors.")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", envvar="NO_COLOR", help="Plain output.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain output [env: NO_COLOR, any non-empty value].")] = False,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Assume yes on confirmations.")] = False,
     sandbox: Annotated[bool, typer.Option("--sandbox", envvar="LAMBDACTL_SANDBOX", help="Use the running local sandbox.")] = False,
     show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Do not mask secret-looking environment values.")] = False,
@@ -70,7 +70,7 @@ def main_callback(
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     set_current(Settings(profile=profile, region=region, endpoint_url=endpoint_url or None,
                          config_path=config or None, output=output, quiet=quiet, verbose=verbose,
-                         no_color=no_color, yes=yes, sandbox=sandbox, show_secrets=show_secrets))
+                         no_color=no_color or bool(os.environ.get("NO_COLOR")), yes=yes, sandbox=sandbox, show_secrets=show_secrets))
     from lambdactl.aws import reset_sessions  # cheap: aws.py imports boto3 lazily
     reset_sessions()
 

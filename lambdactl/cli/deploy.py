@@ -8,7 +8,7 @@ from typing import Annotated, Any, List, Optional
 
 import typer
 
-from lambdactl.cli.common import RequiredFunctionArg, aws, parse_kv, project, resolve_function
+from lambdactl.cli.common import FunctionArg, RequiredFunctionArg, aws, parse_kv, project, resolve_function
 from lambdactl.errors import ChangesPending, UsageError
 from lambdactl.output import emit, human_bytes, info, style, warn
 from lambdactl.settings import current
@@ -424,7 +424,7 @@ def create(
 
 
 def update(
-    function: RequiredFunctionArg,
+    function: FunctionArg = None,
     source: Annotated[Optional[Path], typer.Option("--source", metavar="DIR", help="Directory to package.")] = None,
     zip_file: Annotated[Optional[Path], typer.Option("--zip", metavar="FILE", help="A ready zip file.")] = None,
     arch: Annotated[Optional[str], typer.Option("--arch", help="x86_64 or arm64 (default: keep).")] = None,
@@ -471,7 +471,7 @@ def update(
 
 
 def config(
-    function: RequiredFunctionArg,
+    function: FunctionArg = None,
     memory: Annotated[Optional[int], typer.Option("--memory", metavar="MB", help="128..10240.")] = None,
     timeout: Annotated[Optional[int], typer.Option("--timeout", metavar="S", help="1..900.")] = None,
     ephemeral_storage: Annotated[Optional[int], typer.Option("--ephemeral-storage", metavar="MB", help="512..10240.")] = None,

@@ -1,6 +1,7 @@
 """The rest of a function's configuration: async (event invoke config), dlq, layer, export."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Optional
 
 import typer
@@ -75,7 +76,9 @@ def async_cmd(
 
 
 def dlq(
-    function: Annotated[str, typer.Argument(metavar="FUNCTION", help="Function name or ARN.")],
+    function: Annotated[Optional[str], typer.Argument(
+        metavar="[FUNCTION]", help="Function name or ARN (default: the project file's function).",
+        show_default=False)] = None,
     target: Annotated[Optional[str], typer.Argument(metavar="[ARN]", help="SQS queue or SNS topic ARN.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Remove the dead-letter target.")] = False,
 ) -> None:
@@ -86,13 +89,18 @@ def dlq(
       lambdactl dlq orders arn:aws:sqs:us-east-1:123456789012:orders-dlq
 
       lambdactl dlq orders --clear
+
+      lambdactl dlq arn:aws:sqs:us-east-1:123456789012:orders-dlq   # in a project directory
     """
     from lambdactl.core import asyncconfig
 
+    if target is None and function and re.match(r"^arn:aws[a-zA-Z-]*:(sqs|sns):", function):
+        function, target = None, function  # `lambdactl dlq ARN` in a project directory
     if clear and target:
         raise UsageError("give an ARN or --clear, not both")
     if not clear and not target:
-        raise UsageError("missing ARN", hint="lambdactl dlq FUNCTION ARN, or --clear")
+        raise UsageError("missing ARN" if function else "missing FUNCTION and ARN",
+                         hint="lambdactl dlq [FUNCTION] ARN, or --clear (FUNCTION defaults to lambdactl.toml's)")
     if target:
         asyncconfig.destination_kind(target, ("sqs", "sns"), "DLQ")
     name, _ = resolve_function(function, allow_qualifier=False)

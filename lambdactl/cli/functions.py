@@ -48,9 +48,10 @@ def delete(function: RequiredFunctionArg) -> None:
 
       lambdactl delete old-fn --yes
     """
-    from lambdactl.core.functions import delete_function, require_configuration
+    from lambdactl.core.functions import check_delete_qualifier, delete_function, require_configuration
 
     name, qualifier = resolve_function(function)
+    check_delete_qualifier(name, qualifier)
     session = aws()
     require_configuration(session, name, qualifier)
     what = f"{name}:{qualifier}" if qualifier else name

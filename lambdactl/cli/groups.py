@@ -47,10 +47,12 @@ def hoist_common_options(args: list[str]) -> list[str]:
                 i += 1
             else:
                 raise ClickUsageError(f"option {a} needs a value: table, json or text")
-        elif a in _VALUE_OPTS and i + 1 < n:
+        elif a in _VALUE_OPTS:
+            if i + 1 >= n or args[i + 1] == "--":
+                raise ClickUsageError(f"option {a} needs a value")
             front.extend([a, args[i + 1]])
             i += 1
-        elif a.split("=", 1)[0] in _VALUE_OPTS:
+        elif "=" in a and a.split("=", 1)[0] in _VALUE_OPTS:
             front.append(a)
         elif a.startswith("--output="):
             front.extend(["--output", a.split("=", 1)[1]])

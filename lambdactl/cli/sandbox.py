@@ -122,17 +122,23 @@ def stop() -> None:
     from lambdactl.core import sandbox_state
 
     d = sandbox_state.read()
-    if not d or not sandbox_state.pid_alive(int(d.get("pid", 0))):
+    if not d or not sandbox_state.pid_alive(d["pid"]) or not sandbox_state.is_sandbox_process(d["pid"]):
         sandbox_state.clear()
         say("no sandbox running (unchanged)")
         return
-    pid = int(d["pid"])
-    os.kill(pid, signal.SIGINT)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and sandbox_state.pid_alive(pid):
-        time.sleep(0.05)
-    if sandbox_state.pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    pid = d["pid"]
+    try:
+        os.kill(pid, signal.SIGINT)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and sandbox_state.pid_alive(pid):
+            time.sleep(0.05)
+        if sandbox_state.pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    except PermissionError:
+        raise OperationError(f"not allowed to stop the sandbox (pid {pid})",
+                             hint="it was started by another user; stop it as that user")
     sandbox_state.clear()
     say(f"sandbox stopped (pid {pid})")
 
@@ -175,7 +181,16 @@ def demo(keep: Annotated[bool, typer.Option("--keep", help="Keep the temporary p
     """
     from lambdactl.core.demo import run_demo
 
-    run_demo(keep=keep)
+    if current().output_format != "json":
+        run_demo(keep=keep)
+        return
+    # -o json: one JSON document (the steps' summary) on stdout; the steps' own output goes to stderr.
+    import contextlib
+
+    sys.stdout.flush()
+    with contextlib.redirect_stdout(sys.stderr):
+        result = run_demo(keep=keep)
+    emit(result)
 
 
 def register(app: typer.Typer) -> None:

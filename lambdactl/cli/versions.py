@@ -160,7 +160,7 @@ def versions_prune(
         return
     action = "would delete" if dry_run else "deleted"
     rows = [{"version": r["version"], "action": action, "size": human_bytes(r["code_size"]),
-             "reason": "older than the kept versions"} for r in gone]
+             "reason": f"not routed, not among the {keep} newest"} for r in gone]
     rows += [{"version": r["version"], "action": "kept", "size": human_bytes(r["code_size"]),
               "reason": r["reason"]} for r in result["kept"]]
     rows.sort(key=lambda r: int(r["version"]), reverse=True)
@@ -223,6 +223,7 @@ def alias_set(
     """Create or update an alias: --version N, optionally --weight M=P (P% to version M).
 
     Routing is set exactly as given: without --weight, all traffic goes to --version.
+    Without --version an existing alias keeps its primary version (--weight M=P adds a canary).
     Both versions must be published (not $LATEST) and differ; one additional version at most.
 
     Examples:
@@ -230,20 +231,33 @@ def alias_set(
       lambdactl alias set orders-api live --version 7
 
       lambdactl alias set orders-api live --version 7 --weight 8=10%
-    """
-    from lambdactl.core.aliases import parse_version, parse_weights, set_alias
 
-    if version is None:
+      lambdactl alias set orders-api live --weight 8=10      # keep the primary, 10% to 8
+    """
+    from lambdactl.core.aliases import get_alias, parse_version, parse_weights, set_alias
+
+    if version is None and not weight and description is None:
         raise UsageError("missing --version", hint="e.g. --version 7 (a published version number)")
-    v = parse_version(version)
+    v = parse_version(version) if version is not None else None
     w = parse_weights(weight)
-    if w and w[0] == v:
+    if w and v is not None and w[0] == v:
         raise UsageError(f"--weight {w[0]}={w[1]}: the additional version must differ from the primary version {v}",
                          hint="drop --weight to send all traffic to the primary")
     if description is not None and len(description) > 256:
         raise UsageError("--description is longer than 256 characters", hint="shorten it")
     name, alias = _fn_alias(args)
-    result = set_alias(aws(), name, alias, v, w, description)
+    session = aws()
+    if v is None:
+        # Without --version an existing alias keeps its primary version (e.g. '--weight 8=10' adds a canary).
+        cur = get_alias(session, name, alias)
+        if cur is None:
+            raise UsageError(f"missing --version: alias {alias} does not exist yet",
+                             hint=f"e.g. 'lambdactl alias set {name} {alias} --version 7' creates it")
+        v = str(cur.get("FunctionVersion"))
+        if not w and description is not None:
+            w = next(iter((((cur.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}).items())), None)
+            w = (w[0], round(w[1] * 100, 6)) if w else None  # a description-only change keeps the routing
+    result = set_alias(session, name, alias, v, w, description)
     if result["status"] == "unchanged":
         say(f"unchanged: {result['message']}")
     _emit_change(result)

@@ -23,6 +23,7 @@ import time
 import traceback
 
 MAX_RESPONSE = 6 * 1024 * 1024 + 100     # 6291556 bytes, Lambda's synchronous response limit
+_THIS_FILE = os.path.abspath(__file__)
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:
@@ -114,6 +115,33 @@ def _stack(tb) -> list[str]:
     return traceback.format_list(traceback.extract_tb(tb))
 
 
+def _is_runtime_frame(filename: str) -> bool:
+    """This runtime's own frames and importlib's are not the user's (Lambda shows neither)."""
+    return (filename.startswith("<frozen importlib") or filename == importlib.__file__
+            or os.path.abspath(filename) == _THIS_FILE)
+
+
+def _user_stack(tb) -> list[str]:
+    return traceback.format_list([f for f in traceback.extract_tb(tb) if not _is_runtime_frame(f.filename)])
+
+
+def _init_error_shape(exc: BaseException) -> dict:
+    """An init (import) failure in Lambda's shape: no runtime/importlib frames in the stack trace;
+    ImportModuleError carries none (as on Lambda), a syntax error names the file and line."""
+    if isinstance(exc, _RuntimeError):
+        cause = exc.__cause__
+        stack: list[str] = []
+        if isinstance(cause, SyntaxError) and cause.filename:
+            code = f"\n        {cause.text.strip()}" if cause.text else ""
+            stack = [f'  File "{cause.filename}" Line {cause.lineno}{code}\n']
+        shape = _error_shape(exc, None, error_type=exc.error_type)
+        shape["stackTrace"] = stack
+        return shape
+    shape = _error_shape(exc, None)
+    shape["stackTrace"] = _user_stack(exc.__traceback__)
+    return shape
+
+
 def _error_shape(exc: BaseException, tb=None, *, error_type: str | None = None, message: str | None = None,
                  request_id: str | None = None) -> dict:
     shape = {"errorMessage": message if message is not None else str(exc),
@@ -194,16 +222,8 @@ def main(argv: list[str]) -> int:
     _install_logging()
     try:
         handler = _load_handler(header["handler"])
-    except _RuntimeError as exc:
-        tb = exc.__cause__.__traceback__ if exc.__cause__ is not None else None
-        shape = _error_shape(exc, tb, error_type=exc.error_type)
-        _log_error(shape)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        write_frame(out_fd, {"type": "init_error", "error": shape, "max_rss_kb": _max_rss_kb()})
-        return 1
-    except Exception as exc:  # the module raised while importing: Lambda's Runtime.Unknown-ish init error
-        shape = _error_shape(exc, exc.__traceback__.tb_next)
+    except Exception as exc:  # Runtime.* (import/syntax/handler) or the module raised while importing
+        shape = _init_error_shape(exc)
         _log_error(shape)
         sys.stdout.flush()
         sys.stderr.flush()

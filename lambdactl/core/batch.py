@@ -97,9 +97,10 @@ def parse_lines(data: bytes) -> list[BatchLine]:
             continue
         try:  # UTF-8 only (json.loads(bytes) would take UTF-16/32), and no NaN/Infinity (not JSON)
             json.loads(raw.decode("utf-8"), parse_constant=_not_json)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             msg = f"invalid JSON at column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) \
-                else "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"invalid JSON: {exc}"
+                else "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) \
+                else "JSON nested too deeply" if isinstance(exc, RecursionError) else f"invalid JSON: {exc}"
             out.append(BatchLine(i, None, msg))
             continue
         out.append(BatchLine(i, raw.strip()))

@@ -36,7 +36,7 @@ def _steps() -> list[tuple[str, str]]:
         ("Run it every 5 minutes", 'trigger add schedule --expression "rate(5 minutes)"'),
         ("Everything that can invoke it", "trigger list"),
         ("Reserve concurrency", "concurrency set --reserved 5"),
-        ("Invoke the alias a few times", f"invoke {FN}:live @events/api.json"),
+        ("Invoke the alias a few times (cold, then warm)", f"invoke {FN}:live @events/api.json --repeat 3"),
         ("Read the logs (START/END hidden, REPORT summarised)", "logs --since 10m"),
         ("Numbers from the REPORT lines", "stats --since 1h"),
     ]

@@ -46,6 +46,13 @@ DIRECT_UPLOAD_LIMIT = 50 * MB          # larger zips go through S3
 KMS_RE = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+$")
 DLQ_RE = re.compile(r"^arn:aws[a-zA-Z-]*:(sqs|sns):[a-z0-9-]+:\d{12}:.+$")
 ENV_NAME_RE = re.compile(r"^[a-zA-Z]\w*$")
+# Keys the Lambda runtime sets itself; the API rejects them (InvalidParameterValueException).
+RESERVED_ENV = frozenset({
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"})
 ALIAS_RE = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
 
 
@@ -156,6 +163,9 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
         if not ENV_NAME_RE.match(k):
             raise UsageError(f"environment variable name {k!r} is not valid",
                              hint="letters, digits and '_', starting with a letter")
+        if k in RESERVED_ENV and k not in spec.env_unset:
+            raise UsageError(f"environment variable {k!r} is reserved by Lambda",
+                             hint="the runtime sets it; choose another name (e.g. APP_" + k + ")")
     both = set(spec.env_set) & set(spec.env_unset)
     if both:
         raise UsageError(f"{sorted(both)[0]!r} is both set (--env) and unset (--unset-env)")
@@ -369,7 +379,8 @@ def role_wait_budget() -> float:
         return 30.0
 
 
-def call_with_role_retry(fn: Callable[[], Any], role_arn: str | None, *, budget: float | None = None) -> Any:
+def call_with_role_retry(fn: Callable[[], Any], role_arn: str | None, *, budget: float | None = None,
+                         aws: AwsSession | None = None) -> Any:
     """Run ``fn`` retrying Lambda's "role cannot be assumed" (IAM propagation) for ~30 s, plus the
     usual ResourceConflict/TooManyRequests retries; then fail with a clear message."""
     from botocore.exceptions import ClientError
@@ -377,14 +388,40 @@ def call_with_role_retry(fn: Callable[[], Any], role_arn: str | None, *, budget:
     from lambdactl.core.roles import is_role_not_ready
 
     budget = role_wait_budget() if budget is None else budget
+    probed: list[bool] = []
+
+    def not_ready(exc: BaseException) -> bool:
+        if not is_role_not_ready(exc):
+            return False
+        if not probed:  # a role that does not exist at all will never propagate: say so at once
+            probed.append(True)
+            if aws is not None and role_arn and _role_missing(aws, role_arn):
+                raise NotFoundError(f"role not found: {role_arn}",
+                                    hint="create it first, or omit --role (empty role in lambdactl.toml) "
+                                         "to let lambdactl create one") from None
+        return True
+
     try:
-        return retry(fn, budget=budget, also=is_role_not_ready, base=0.5, cap=4.0)
+        return retry(fn, budget=budget, also=not_ready, base=0.5, cap=4.0)
     except ClientError as exc:
         if is_role_not_ready(exc):
             raise OperationError(
                 f"Lambda cannot assume the role {role_arn or ''} (waited {budget:.0f}s for IAM to propagate)".replace("  ", " "),
                 hint="check that the role exists and that its trust policy allows lambda.amazonaws.com; re-running is safe")
         raise
+
+
+def _role_missing(aws: AwsSession, role_arn: str) -> bool:
+    """True only when IAM says the role does not exist (any other answer, e.g. no iam:GetRole: False)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        aws.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])
+    except ClientError as exc:
+        return error_code(exc) == "NoSuchEntity"
+    except BotoCoreError:
+        return False
+    return False
 
 
 # --- reading the current state ----------------------------------------------------------------
@@ -600,7 +637,7 @@ def plan_code(ctx: DeployContext) -> list[Step]:
                 params["Layers"] = _resolve_layers(c, params["Layers"])
             params["Code"] = _code_params(c, pkg, spec)
             lam = c.aws.client("lambda")
-            created = call_with_role_retry(lambda: lam.create_function(**params), role_arn)
+            created = call_with_role_retry(lambda: lam.create_function(**params), role_arn, aws=c.aws)
             c.state["created"] = True
             c.state["code_sha256"] = pkg.sha256 if pkg is not None else created.get("CodeSha256")
             c.current = wait_function_ready(c.aws, c.function_name)
@@ -755,7 +792,7 @@ def plan_configuration(ctx: DeployContext) -> list[Step]:
             lam = c.aws.client("lambda")
             call = lambda: lam.update_function_configuration(FunctionName=c.function_name, **p)  # noqa: E731
             if role_changes:
-                call_with_role_retry(call, p["Role"])
+                call_with_role_retry(call, p["Role"], aws=c.aws)
             else:
                 retry(call)
             c.current = wait_function_ready(c.aws, c.function_name)

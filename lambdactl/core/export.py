@@ -237,15 +237,21 @@ def build_template(state: dict, fmt: str, code_uri: str = "src/") -> dict:
     if events:
         props["Events"] = events
     resources[fn_id] = {"Type": "AWS::Serverless::Function" if sam else "AWS::Lambda::Function", "Properties": props}
-    for a in state.get("aliases", []):
+    # A new stack has no published versions: an alias cannot name "3". Publish the stack's code as
+    # one AWS::Lambda::Version and point the aliases at it (canary weights to old versions are dropped).
+    version_id = fn_id + "Version"
+    aliases = state.get("aliases", [])
+    if any(a["FunctionVersion"] != "$LATEST" for a in aliases):
+        resources[version_id] = {"Type": "AWS::Lambda::Version", "Properties": {
+            "FunctionName": fn_ref, "Description": "published by this stack (exported by lambdactl)"}}
+    for a in aliases:
         aid = _logical("Alias", a["Name"])
-        weights = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-        p = {"FunctionName": fn_ref, "FunctionVersion": a["FunctionVersion"], "Name": a["Name"]}
+        pinned = a["FunctionVersion"] != "$LATEST"
+        p = {"FunctionName": fn_ref,
+             "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]} if pinned else "$LATEST",
+             "Name": a["Name"]}
         if a.get("Description"):
             p["Description"] = a["Description"]
-        if weights:
-            p["RoutingConfig"] = {"AdditionalVersionWeights": [
-                {"FunctionVersion": v, "FunctionWeight": w} for v, w in weights.items()]}
         resources[aid] = {"Type": "AWS::Lambda::Alias", "Properties": p}
     tpl: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
     if sam:

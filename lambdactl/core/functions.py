@@ -148,6 +148,11 @@ def get_info(aws: AwsSession, name: str, qualifier: str | None = None, *, show_s
         "layers": [layer["Arn"] for layer in cfg.get("Layers", [])],
         "environment": mask_env(env, show_secrets),
         "tracing": (cfg.get("TracingConfig") or {}).get("Mode"),
+        "kms_key": cfg.get("KMSKeyArn") or None,
+        "vpc": ({"subnets": (cfg.get("VpcConfig") or {}).get("SubnetIds") or [],
+                 "security_groups": (cfg.get("VpcConfig") or {}).get("SecurityGroupIds") or []}
+                if (cfg.get("VpcConfig") or {}).get("SubnetIds") else None),
+        "dead_letter": (cfg.get("DeadLetterConfig") or {}).get("TargetArn") or None,
         "versions": len(versions),
         "aliases": [{"name": a["Name"], "version": a["FunctionVersion"],
                      "weights": (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}}
@@ -158,9 +163,37 @@ def get_info(aws: AwsSession, name: str, qualifier: str | None = None, *, show_s
     }
 
 
+def check_delete_qualifier(name: str, qualifier: str | None) -> None:
+    """``delete name:QUALIFIER`` deletes one published version: refuse $LATEST and aliases (exit 2)."""
+    from lambdactl.errors import UsageError
+
+    if qualifier is not None and not qualifier.isdigit():
+        hint = f"'lambdactl delete {name}' deletes the function with all its versions"
+        if qualifier != "$LATEST":
+            hint += f"; 'lambdactl alias delete {name} {qualifier}' removes an alias"
+        raise UsageError(f"{name}:{qualifier}: delete takes a published version number after ':'", hint=hint)
+
+
+def versions_in_use(aws: AwsSession, name: str, version: str) -> list[str]:
+    """The aliases that route to ``version`` (AWS refuses to delete such a version)."""
+    return [a["Name"] for a in list_aliases(aws, name)
+            if a.get("FunctionVersion") == version
+            or version in ((a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})]
+
+
 def delete_function(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:
     """Delete the function (or one version). Returns what was deleted."""
     from botocore.exceptions import ClientError
+
+    from lambdactl.errors import OperationError
+
+    check_delete_qualifier(name, qualifier)
+    if qualifier:
+        users = versions_in_use(aws, name, qualifier)
+        if users:
+            raise OperationError(f"version {qualifier} of {name} is used by alias {', '.join(users)}",
+                                 hint=f"point the alias elsewhere first ('lambdactl alias set {name} {users[0]} "
+                                      f"--version N') or delete it")
 
     kwargs: dict[str, Any] = {"FunctionName": name}
     if qualifier:

@@ -71,7 +71,7 @@ def body_value(payload: bytes | None) -> Any:
         return None
     try:
         return json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return payload.decode("utf-8", "replace")
 
 
@@ -79,7 +79,7 @@ def is_json(payload: bytes) -> bool:
     try:
         json.loads(payload)
         return True
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False
 
 
@@ -89,7 +89,7 @@ def pretty_body(payload: bytes) -> str:
         return ""
     try:
         value = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return payload.decode("utf-8", "replace")
     return json.dumps(value, indent=2, ensure_ascii=False)
 

@@ -60,6 +60,9 @@ def parse_json(text: str | bytes, source: str = "payload") -> Any:
     except _NotJson as exc:
         raise UsageError(f"invalid JSON in {source}: {exc} is not a JSON value",
                          hint="JSON has no NaN or Infinity; use null or a string") from None
+    except RecursionError:
+        raise UsageError(f"invalid JSON in {source}: nested too deeply",
+                         hint="flatten the document (a few hundred levels at most)") from None
     except json.JSONDecodeError as exc:
         if not text.strip():
             raise UsageError(f"invalid JSON in {source}: it is empty",
@@ -78,6 +81,9 @@ def _read_file(path: str) -> bytes:
         raise UsageError(f"payload file is a directory: {path}")
     except OSError as exc:
         raise UsageError(f"cannot read payload file {path}: {exc.strerror}")
+    except ValueError:   # a NUL byte or an unencodable character in the name
+        raise UsageError(f"invalid payload file name: {path.encode('utf-8', 'backslashreplace').decode()!r}",
+                         hint="check the path") from None
 
 
 def _read_stdin(stdin: BinaryIO | None) -> bytes:
@@ -115,6 +121,9 @@ def parse_value(raw: str) -> Any:
         return json.loads(raw, parse_constant=_reject_constant)
     except (json.JSONDecodeError, ValueError):  # incl. NaN/Infinity: kept as the string
         return raw
+    except RecursionError:
+        raise UsageError("--set value: JSON nested too deeply",
+                         hint="flatten the value (a few hundred levels at most)") from None
 
 
 def apply_sets(base: Any, sets: Iterable[str]) -> Any:
@@ -180,7 +189,19 @@ def load_payload(payload: str | None = None, *, payload_file: str | None = None,
                 raise UsageError("'@' needs a file name", hint="e.g. @event.json")
             raw, source = _read_file(payload[1:]), payload[1:]
         else:
-            raw = payload.encode("utf-8")
+            # Bytes that were not UTF-8 in argv arrive as lone surrogates: back to the bytes, so
+            # parse_json reports "not UTF-8 text" (an error with a hint, not a crash).
+            try:
+                raw = payload.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raw = payload.encode("utf-8", "surrogatepass")
+    for item in sets:
+        try:
+            item.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise UsageError(f"--set {item.encode('utf-8', 'backslashreplace').decode('utf-8')!r}: "
+                             f"not UTF-8 text (character {exc.start + 1})",
+                             hint="Lambda payloads must be JSON text in UTF-8") from None
     if raw is None:
         doc = apply_sets(None, sets)
         return _dumps(doc if doc is not None else {})
@@ -196,7 +217,11 @@ def load_payload(payload: str | None = None, *, payload_file: str | None = None,
 def _dumps(doc: Any) -> bytes:
     """Compact JSON; a number too large for a double (1e400) would be written as Infinity: refuse."""
     try:
-        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except ValueError:
         raise UsageError("a number in the payload is too large (it would be sent as Infinity, which is not JSON)",
                          hint="quote it as a string, e.g. --set n='\"1e400\"'") from None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:   # a lone surrogate from a "\ud800" escape: keep it escaped, as given
+        return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("ascii")

@@ -83,8 +83,8 @@ class SandboxApp:
                                      "x-amzn-ErrorType": "ServiceException"}, body)
                 if handled is not None:
                     status, headers, body = handled
-                    reason = {200: "OK", 202: "Accepted", 204: "No Content", 429: "Too Many Requests",
-                              500: "Internal Server Error"}.get(status, "OK")
+                    reason = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
+                              429: "Too Many Requests", 500: "Internal Server Error"}.get(status, "OK")
                     headers = {**headers, "Content-Length": str(len(body)),
                                "x-amzn-RequestId": headers.get("x-amzn-RequestId", str(uuid.uuid4()))}
                     start_response(f"{status} {reason}", list(headers.items()))
@@ -146,6 +146,13 @@ class SandboxApp:
         log_type = environ.get("HTTP_X_AMZ_LOG_TYPE", "None")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = environ["wsgi.input"].read(length) if length else b""
+        if payload.strip():
+            try:
+                json.loads(payload)
+            except (ValueError, RecursionError) as exc:   # as Lambda: rejected before anything runs
+                body = json.dumps({"Type": "User", "message": f"Could not parse request body into json: {exc}"}).encode()
+                return (400, {"Content-Type": "application/json",
+                              "x-amzn-ErrorType": "InvalidRequestContentException"}, body)
         if invocation_type == "DryRun":
             return (204, {"Content-Type": "application/json"}, b"")
         reserved = latest.reserved_concurrency
@@ -306,12 +313,13 @@ class SandboxServer:
 
         if not os.environ.get("LAMBDACTL_SANDBOX_ACCESS_LOG"):
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _check_bindable(host, port)   # werkzeug prints its own message and sys.exit(1)s on a bind error
         self.app = SandboxApp(cache_dir)
         try:
             self._server = make_server(host, port, self.app, threaded=True,
                                        request_handler=MotoRequestHandler)
-        except OSError as exc:
-            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
+        except (OSError, SystemExit) as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or 'address unavailable'}",
                              hint="choose another --port (0 picks a free one), or stop what uses it")
         self.host = host
         self.port = self._server.server_port
@@ -340,6 +348,19 @@ class SandboxServer:
         self._server.shutdown()
         self._server.server_close()
         self.app.close()
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """A clean UsageError when host:port cannot be listened on (e.g. already in use)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the HTTP server itself does
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                             hint="choose another --port (0 picks a free one), or stop what uses it") from None
 
 
 def _configure_moto() -> None:

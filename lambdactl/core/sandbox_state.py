@@ -28,10 +28,21 @@ def state_file() -> Path:
 
 
 def read() -> dict | None:
+    """The recorded sandbox, or None (also for a damaged state file: it is treated as no sandbox)."""
     try:
-        return json.loads(state_file().read_text())
+        d = json.loads(state_file().read_text())
     except (OSError, ValueError):
         return None
+    if not isinstance(d, dict):
+        return None
+    try:
+        d["pid"], d["port"] = int(d["pid"]), int(d["port"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    host = d.get("host") if isinstance(d.get("host"), str) else "127.0.0.1"
+    d["host"] = host
+    d["endpoint"] = f"http://{host}:{d['port']}"
+    return d
 
 
 def write(pid: int, port: int, host: str = "127.0.0.1") -> dict:
@@ -64,6 +75,19 @@ def pid_alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return True
+
+
+def is_sandbox_process(pid: int) -> bool:
+    """Whether ``pid`` looks like a lambdactl sandbox (so a stale state file whose pid was reused by
+    another program never gets that program signalled). True where /proc is not available."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except FileNotFoundError:
+        return not os.path.isdir("/proc/self")
+    except OSError:
+        return False
+    return any(b"lambdactl" in a for a in argv) and b"sandbox" in argv
 
 
 def port_open(host: str, port: int, timeout: float = 0.3) -> bool:

@@ -46,7 +46,8 @@ def _validate_rate(expr: str) -> None:
                          hint="e.g. rate(1 minute), rate(5 minutes), rate(2 hours), rate(1 day)")
     value, unit = parts
     if not value.isdigit() or int(value) < 1:
-        raise UsageError(f"invalid rate value {value!r} in {expr!r}: must be a positive whole number")
+        raise UsageError(f"invalid rate value {value!r} in {expr!r}: must be a positive whole number",
+                         hint="e.g. rate(1 minute), rate(5 minutes), rate(2 hours)")
     n = int(value)
     base = unit[:-1] if unit.endswith("s") else unit
     if base not in _UNITS:

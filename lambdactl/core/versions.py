@@ -32,6 +32,24 @@ def _is_not_found(exc: BaseException) -> bool:
     return error_code(exc) == "ResourceNotFoundException"
 
 
+def api_name(aws: AwsSession, name: str) -> str:
+    """The bare name for a full ARN of this session's account and region, else ``name`` unchanged.
+
+    Equivalent for AWS, but some emulators (moto) answer ListVersionsByFunction/ListAliases
+    called with a full ARN with nothing or "function not found".
+    """
+    import re
+
+    m = re.match(r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64})$", name or "")
+    if not m or m.group(1) != aws.region:
+        return name
+    try:
+        same_account = m.group(2) == aws.account_id
+    except Exception:   # no identity: keep the ARN as given
+        return name
+    return m.group(3) if same_account else name
+
+
 def get_versions(aws: AwsSession, name: str) -> list[dict]:
     """Published versions (no ``$LATEST``), oldest first. NotFoundError if the function is missing."""
     from botocore.exceptions import ClientError
@@ -39,7 +57,7 @@ def get_versions(aws: AwsSession, name: str) -> list[dict]:
     lam = aws.client("lambda")
     out: list[dict] = []
     try:
-        for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
+        for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=api_name(aws, name)):
             out.extend(v for v in page.get("Versions", []) if v.get("Version") != "$LATEST")
     except ClientError as exc:
         if _is_not_found(exc):
@@ -56,7 +74,7 @@ def get_aliases(aws: AwsSession, name: str) -> list[dict]:
     lam = aws.client("lambda")
     out: list[dict] = []
     try:
-        for page in lam.get_paginator("list_aliases").paginate(FunctionName=name):
+        for page in lam.get_paginator("list_aliases").paginate(FunctionName=api_name(aws, name)):
             out.extend(page.get("Aliases", []))
     except ClientError as exc:
         if _is_not_found(exc):
