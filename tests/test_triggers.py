@@ -252,6 +252,14 @@ def test_invalid_input_exits_2_before_any_aws_call(invoke_cli, args, contains):
     assert CALLS.calls == []
 
 
+@pytest.mark.parametrize("args", [("schedule", "--expression", "rate(0 minutes)"),
+                                  ("eventbridge", "--pattern", "@/nonexistent/p.json")])
+def test_invalid_input_errors_carry_a_hint(invoke_cli, args):
+    r = invoke_cli("trigger", "add", "fn", *args)
+    assert_clean_error(r, 2)
+    assert "hint:" in r.stderr
+
+
 # --- event source mappings ------------------------------------------------------------------------
 
 def test_sqs_url_to_arn_batch_update_and_managed_tag(invoke_cli, fn, boto):
@@ -496,7 +504,8 @@ def test_plan_triggers_adds_keeps_and_removes_only_ours(fn, boto, tmp_path):
     CALLS.clear()
     steps = plan_triggers(_ctx(project, current))
     assert not [c for c in CALLS.calls if c.mutating]              # planning only reads
-    assert [(s.area, s.action) for s in steps] == [("trigger", "create"), ("trigger", "create")]
+    assert [(s.area, s.action) for s in steps] == [("trigger", "create"), ("trigger", "create"),
+                                                   ("trigger", "record")]   # + which ones the file declares
     Executor().run(_ctx(project, current), steps)
     rules = boto("events").list_rules()["Rules"]
     assert len(rules) == 1 and rules[0]["ScheduleExpression"] == "rate(5 minutes)"
@@ -510,7 +519,7 @@ def test_plan_triggers_adds_keeps_and_removes_only_ours(fn, boto, tmp_path):
     # mapping lambdactl did not create (queue "two") is left alone
     project2 = _project(tmp_path, f'[[triggers]]\ntype = "sqs"\nsource = "{q1}"\nbatch_size = 5\n')
     steps = plan_triggers(_ctx(project2, current))
-    assert sorted(s.action for s in steps) == ["delete", "update"]
+    assert sorted(s.action for s in steps) == ["delete", "record", "update"]
     Executor().run(_ctx(project2, current), steps)
     assert boto("events").list_rules()["Rules"] == []
     assert statements(boto) == []
@@ -530,7 +539,7 @@ def test_plan_triggers_for_a_new_function_only_adds_without_calls(boto, tmp_path
     CALLS.clear()
     steps = plan_triggers(_ctx(project, None))
     assert CALLS.calls == []
-    assert [s.action for s in steps] == ["create", "create"]
+    assert [s.action for s in steps] == ["create", "create", "record"]
     boto("lambda").create_function(FunctionName="fn", Runtime="python3.12", Role=iam_role, Handler="app.handler",
                                    Code={"ZipFile": sample_zip})
     Executor().run(_ctx(project, None), steps)
@@ -553,7 +562,7 @@ def test_plan_triggers_replaces_a_changed_s3_rule_without_overlap_error(fn, boto
     p2 = _project(tmp_path, '[[triggers]]\ntype = "s3"\nbucket = "drop"\nprefix = "in/"\n'
                             'events = ["s3:ObjectCreated:Put"]\n')
     steps = plan_triggers(_ctx(p2, current))
-    assert [s.action for s in steps] == ["delete", "create"]
+    assert [s.action for s in steps] == ["delete", "create", "record"]
     Executor().run(_ctx(p2, current), steps)
     lambdas = notifications(boto, "drop")["LambdaFunctionConfigurations"]
     assert [c["Events"] for c in lambdas] == [["s3:ObjectCreated:Put"]]
@@ -581,3 +590,34 @@ def test_deploy_removes_triggers_dropped_from_the_file(invoke_cli, project_dir, 
     r = invoke_cli("deploy")
     assert r.exit_code == 0, r.stderr
     assert events.list_rule_names_by_target(TargetArn=fn_arn)["RuleNames"] == []
+
+
+def test_deploy_leaves_triggers_added_by_hand(invoke_cli, project_dir, iam_role, boto):
+    """Only triggers deploy created from [[triggers]] are removed when they leave the file; one
+    added with 'trigger add' stays (with a note), whether the file has triggers or none."""
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    base = ('[function]\nname = "mixed"\nruntime = "python3.12"\nhandler = "app.handler"\n'
+            f'role = "{iam_role}"\n')
+    declared = '[[triggers]]\ntype = "schedule"\nexpression = "rate(5 minutes)"\n'
+    (project_dir / "lambdactl.toml").write_text(base + declared)
+    assert invoke_cli("deploy").exit_code == 0
+    r = invoke_cli("trigger", "add", "schedule", "--expression", "rate(1 hour)")
+    assert r.exit_code == 0, r.stderr
+    fn_arn = boto("lambda").get_function(FunctionName="mixed")["Configuration"]["FunctionArn"]
+    events = boto("events")
+
+    def schedules():
+        return sorted(events.describe_rule(Name=n)["ScheduleExpression"]
+                      for n in events.list_rule_names_by_target(TargetArn=fn_arn)["RuleNames"])
+
+    assert schedules() == ["rate(1 hour)", "rate(5 minutes)"]
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr        # the hand-made trigger is not a pending change
+    assert "left alone" in r.stderr
+    (project_dir / "lambdactl.toml").write_text(base)    # the declared trigger leaves the file
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    assert schedules() == ["rate(1 hour)"]
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr

@@ -221,7 +221,7 @@ def load_json_arg(value: Any, what: str, fail=None) -> Any:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            _fail(f"{what}: file not found: {path}")
+            _fail(f"{what}: file not found: {path}", hint="give inline JSON, or @ followed by an existing file's path")
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"{what}: cannot read {path}: {exc}")
     def _constant(name):  # Python's json takes NaN/Infinity; JSON (and EventBridge) do not
@@ -1148,27 +1148,47 @@ def add_trigger(aws, function: str, qualifier: str | None, spec: TriggerSpec) ->
     status is ``created``, ``updated`` or ``unchanged``.
     """
     target = resolve_target(aws, function, qualifier)
-    result = ensure(aws, target, resolve(aws, spec))
-    if result.get("status") != "unchanged":
-        mark_function(aws, target)
-    return result
+    return ensure(aws, target, resolve(aws, spec))
 
 
-# The function carries this tag once lambdactl has wired a trigger to it, so that a deploy of a
-# project without [[triggers]] can skip reading every trigger source (no-op deploys stay cheap).
-FUNCTION_TRIGGERS_TAG = "lambdactl:triggers"
+# Which triggers ``deploy`` created from [[triggers]]: short ids of their keys, kept in a tag on the
+# function. deploy removes a trigger that left the file only if it is listed here, so triggers
+# added by hand with ``trigger add`` (or by other tools) are never removed by a deploy. An absent
+# or empty tag also lets a project without [[triggers]] skip reading every trigger source.
+DECLARED_TAG = "lambdactl:declared-triggers"
 
 
-def mark_function(aws, target: "Target") -> None:
-    from botocore.exceptions import ClientError
+def declared_id(key: str) -> str:
+    import hashlib
 
-    from lambdactl.aws import retry
+    return hashlib.sha1(key.encode()).hexdigest()[:10]
 
-    base = target.arn.split(":function:", 1)[0] + ":function:" + target.name
-    try:
-        retry(lambda: aws.client("lambda").tag_resource(Resource=base, Tags={FUNCTION_TRIGGERS_TAG: "managed"}))
-    except ClientError:
-        pass  # the marker is an optimisation only
+
+def _declared(tags: dict | None) -> set[str]:
+    return {x for x in (tags or {}).get(DECLARED_TAG, "").split(".") if x}
+
+
+def _record_declared_step(keys: list[str] | None = None, specs: list | None = None):
+    """A step that records the declared trigger ids on the function (after the trigger steps).
+    ``specs`` (unresolved) are resolved at apply time, when the function exists."""
+    from lambdactl.core.plan import Step
+
+    def apply(c) -> None:
+        from lambdactl.aws import retry
+
+        lam = c.aws.client("lambda")
+        cfg = c.current or lam.get_function_configuration(FunctionName=c.function_name)
+        target = target_from_configuration(cfg)
+        ks = keys if keys is not None else [spec_key(target, resolve(c.aws, sp)) for sp in specs or []]
+        value = ".".join(sorted({declared_id(k) for k in ks}))[:255]
+        arn = target.arn
+        if value:
+            retry(lambda: lam.tag_resource(Resource=arn, Tags={DECLARED_TAG: value}))
+        else:
+            retry(lambda: lam.untag_resource(Resource=arn, TagKeys=[DECLARED_TAG]))
+
+    return Step("trigger", "record", "function tags", "record the triggers declared in the project file",
+                apply=apply, changes=[])
 
 
 # --- listing ------------------------------------------------------------------------------------
@@ -1478,17 +1498,32 @@ def plan_triggers(ctx) -> list:
                     apply=apply, changes=changes, detail={"kind": spec.kind, "function": target_ref})
 
     if ctx.current is None:
-        return [add_step(s, "create", [Change(s.kind, None, s.label)], ctx.function_name) for s in specs]
-    tags = ctx.state.get("tags")
-    if not specs and tags is not None and FUNCTION_TRIGGERS_TAG not in tags:
-        return []  # nothing declared and lambdactl never wired a trigger here: nothing to remove
-
+        steps = [add_step(s, "create", [Change(s.kind, None, s.label)], ctx.function_name) for s in specs]
+        if steps:
+            steps.append(_record_declared_step(specs=specs))
+        return steps
     aws = ctx.aws
+    tags = ctx.state.get("tags")
+    if tags is None:
+        try:
+            tags = aws.client("lambda").list_tags(Resource=ctx.current["FunctionArn"]).get("Tags") or {}
+        except Exception:
+            tags = {}
+    declared = _declared(tags)
+    if not specs and not declared:
+        return []  # nothing declared now or before: no trigger to add or remove (no reads needed)
+
     target = target_from_configuration(ctx.current)
     resolved = [resolve(aws, s) for s in specs]
     desired = {spec_key(target, s) for s in resolved}
     existing = collect(aws, target)
-    doomed = [t for t in existing if t.managed and t.state != PERMISSION_ONLY and t.key and t.key not in desired]
+    leaving = [t for t in existing if t.managed and t.state != PERMISSION_ONLY and t.key and t.key not in desired]
+    doomed = [t for t in leaving if declared_id(t.key) in declared]
+    for t in leaving:
+        if t not in doomed:
+            ctx.state.setdefault("warnings", []).append(
+                f"{t.kind} trigger {t.id} is not in {file} but was not added by deploy (e.g. 'lambdactl trigger "
+                f"add'): left alone; remove it with 'lambdactl trigger remove {t.id}'")
     steps: list[Step] = []
     for t in doomed:
         def apply(c, t=t):
@@ -1505,4 +1540,6 @@ def plan_triggers(ctx) -> list:
         changes = [Change(c["field"], c["before"], c["after"]) for c in r["changes"]] or \
             [Change(spec.kind, None, spec.label)]
         steps.append(add_step(spec, action, changes, target.ref))
+    if steps:
+        steps.append(_record_declared_step(keys=sorted(desired)))
     return steps
