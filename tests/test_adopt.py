@@ -55,7 +55,7 @@ def live_function(tmp_path, iam_role, boto, invoke_cli):
     lam = boto("lambda")
     lam.create_function(FunctionName="orders", Runtime="python3.12", Role=iam_role, Handler="app.handler",
                         Code={"ZipFile": pkg.data}, MemorySize=256, Timeout=20,
-                        Environment={"Variables": {"STAGE": "prod"}}, Tags={"team": "orders"})
+                        Environment={"Variables": {"STAGE": "prod", "API_TOKEN": "t0k"}}, Tags={"team": "orders"})
     lam.publish_version(FunctionName="orders")
     lam.create_alias(FunctionName="orders", Name="live", FunctionVersion="1")
     lam.put_function_concurrency(FunctionName="orders", ReservedConcurrentExecutions=7)
@@ -91,6 +91,7 @@ def test_adopt_then_diff_shows_no_changes(zip_server, live_function, tmp_path, i
     d = tmp_path / "adopted"
     res = _adopt(zip_server, live_function, d)
     assert res["files"] == 2 and res["aliases"] == 1 and res["triggers"] == 2
+    assert any("API_TOKEN" in n for n in res["notes"])      # secrets in the file are called out
     text = (d / "lambdactl.toml").read_text()
     assert "reserved = 7" in text and "max_retries = 1" in text and 'type = "schedule"' in text
     assert (d / "src" / "app.py").read_text() == HANDLER

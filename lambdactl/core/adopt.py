@@ -60,6 +60,10 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     env = (cfg.get("Environment") or {}).get("Variables") or {}
     if env:
         fn["environment"] = dict(env)
+        secrets = sorted(k for k, v in env.items() if v and cfgmod.is_secret_name(k))
+        if secrets:
+            notes.append(f"lambdactl.toml holds secret-looking values ({', '.join(secrets)}): keep it out of "
+                         "version control, or move them to SSM Parameter Store / Secrets Manager")
     try:
         tags = lam.list_tags(Resource=arn).get("Tags", {})
     except ClientError:
