@@ -231,3 +231,18 @@ def test_a_hung_endpoint_never_blocks_the_shell_and_stale_names_are_used(silent_
     names, elapsed = complete_env("lambdactl info ol", AWS_ENDPOINT_URL=silent_endpoint)
     assert names == ["old-fn"]
     assert elapsed < 6, elapsed
+
+
+def test_groups_with_a_default_action_complete_subcommands_functions_and_options(create_function):
+    """Review fix: `logs <TAB>` offered only function names (the default `tail` swallowed the
+    word), so `lambdactl logs ret<TAB>` completed nothing."""
+    create_function("orders-api")
+    names, _ = complete_env("lambdactl logs ", LAMBDACTL_COMPLETION_TTL="0")
+    assert {"tail", "retention", "orders-api"} <= set(names)
+    assert complete_env("lambdactl logs ret")[0] == ["retention"]
+    assert complete_env("lambdactl logs ord")[0] == ["orders-api"]
+    assert complete_env("lambdactl versions pr")[0] == ["prune"]
+    # options of the default command, with or without the function typed first
+    assert {"--since", "--stream"} <= set(complete_env("lambdactl logs --s")[0])
+    assert {"--since", "--stream"} <= set(complete_env("lambdactl logs orders-api --s")[0])
+    assert complete_env("lambdactl logs retention orders-a")[0] == ["orders-api"]

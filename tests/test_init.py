@@ -172,6 +172,18 @@ def test_defaults_without_a_tty_use_dir_name(invoke_cli, project_dir):
     assert "cd hello" in r.stderr
 
 
+def test_table_says_what_an_empty_role_means(invoke_cli, project_dir):
+    """Review fix: the table showed a blank 'role' row; JSON keeps the project file's ""."""
+    r = invoke_cli("init", "roled", "-o", "table")
+    assert r.exit_code == 0, r.stderr
+    row = next(ln for ln in r.stdout.splitlines() if ln.startswith("role"))
+    assert row.split(None, 1)[1] == "(created on first deploy: lambdactl-roled-role)"
+    r = invoke_cli("init", "roled2", "--role", ROLE_ARN, "-o", "table")
+    assert next(ln for ln in r.stdout.splitlines() if ln.startswith("role")).split()[1] == ROLE_ARN
+    r = invoke_cli("init", "roled3", "-o", "json")
+    assert r.json()["role"] == ""
+
+
 def test_json_output_and_quiet(invoke_cli, project_dir):
     r = invoke_cli("init", "svc", "--name", "svc-fn", "-o", "json")
     assert r.exit_code == 0, r.stderr

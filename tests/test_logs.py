@@ -188,6 +188,10 @@ def test_limit_keeps_the_newest_visible_lines(invoke_cli, boto):
     assert [json.loads(x)["type"] for x in r.stdout.splitlines()] == ["end", "report"]
     r = invoke_cli("logs", "fn", "--limit", "0")
     assert_clean_error(r, 2, contains="--limit")
+    assert "hint: e.g. --limit 50" in r.stderr          # review fix: every usage error has a hint
+    r = invoke_cli("logs", "fn", "-f", "--poll-interval", "0")
+    assert_clean_error(r, 2, contains="--poll-interval")
+    assert "hint: the default is 1 s" in r.stderr
 
 
 def test_json_messages_pretty_compact_raw(invoke_cli, boto):

@@ -314,6 +314,24 @@ def test_missing_wheel_for_the_target_names_the_package(fn_project, invoke_cli):
     assert not any(p.name.startswith(".tmp") for p in (Path(os.environ["LAMBDACTL_CACHE_DIR"]) / "deps").iterdir())
 
 
+def test_missing_version_lists_the_versions_that_have_a_wheel(fn_project, invoke_cli):
+    """Review fix: a pin with no wheel names the versions that do have one, and the hint names the project."""
+    make_wheel(fn_project / "wheels", name="tinypkg", version="0.1")
+    make_wheel(fn_project / "wheels", name="tinypkg", version="0.2")
+    (fn_project / "requirements.txt").write_text("--no-index\n--find-links wheels\ntinypkg==9.9\n")
+    project(fn_project, requirements="requirements.txt")
+    r = invoke_cli("package")
+    assert_clean_error(r, 2, contains="no wheel of tinypkg==9.9")
+    assert "versions with a wheel for it: 0.1, 0.2" in r.stderr
+    assert "hint: pin tinypkg to one of those versions" in r.stderr
+    # no version at all for the target: the hint names the project, not the pinned spec
+    err = deps.pip_error("ERROR: Could not find a version that satisfies the requirement pycrypto==2.6.1 "
+                         "(from versions: none)\nERROR: No matching distribution found for pycrypto==2.6.1\n",
+                         "python3.12", "arm64")
+    assert "no wheel of pycrypto==2.6.1 for python3.12 on arm64" in str(err)
+    assert err.hint.startswith("pin a version of pycrypto that publishes a manylinux aarch64 wheel")
+
+
 def test_requirements_need_a_python_runtime(fn_project, invoke_cli):
     (fn_project / "requirements.txt").write_text("requests\n")
     r = invoke_cli("package", "--requirements", "requirements.txt", "--runtime", "nodejs22.x",
@@ -424,6 +442,19 @@ def test_output_formats(fn_project, invoke_cli):
     r = invoke_cli("-q", "package")
     assert r.stdout.strip() == d["path"]
     assert r.stderr == ""                      # no progress bar without a TTY
+
+
+def test_requirements_file_that_lists_nothing_says_so(fn_project, invoke_cli):
+    """Review fix: a comments-only requirements.txt (what init writes) is not 'installed with pip'."""
+    (fn_project / "requirements.txt").write_text("# nothing yet\n\n")
+    project(fn_project, requirements="requirements.txt")
+    r = invoke_cli("package")
+    assert r.exit_code == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("dependencies"))
+    assert "none (requirements.txt lists no package)" in line and "pip" not in line
+    d = invoke_cli("package", "-o", "json").json()
+    assert d["dependencies"]["packages"] == [] and d["dependencies"]["files"] == 0
+    assert names(fn_project / ".lambdactl" / "pkgfn.zip") == ["app.py", "lib/", "lib/util.py"]
 
 
 @pytest.mark.parametrize("args,contains", [

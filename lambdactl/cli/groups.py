@@ -204,9 +204,29 @@ def default_group(default: str) -> type[TyperGroup]:
 
         def parse_args(self, ctx, args):
             args = list(args)
+            if not args and ctx.resilient_parsing:
+                # Shell completion of the first word (`logs <TAB>`): stay on the group, whose
+                # shell_complete offers the subcommands and the function names.
+                return super().parse_args(ctx, args)
             if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
                 args.insert(0, self.default_command)
             return super().parse_args(ctx, args)
+
+        def shell_complete(self, ctx, incomplete):
+            items = super().shell_complete(ctx, incomplete)
+            if incomplete.startswith("-"):  # `logs --s<TAB>`: the default command's options
+                cmd = self.commands.get(self.default_command)
+                if cmd is not None:
+                    sub = cmd.make_context(self.default_command, [], parent=ctx, resilient_parsing=True)
+                    have = {i.value for i in items}
+                    items += [i for i in cmd.shell_complete(sub, incomplete) if i.value not in have]
+            else:
+                from click.shell_completion import CompletionItem
+
+                from lambdactl.core.completion import complete_function
+
+                items += [CompletionItem(n) for n in complete_function(ctx, incomplete)]
+            return items
 
     DefaultGroup.__name__ = f"DefaultGroup_{default}"
     return DefaultGroup

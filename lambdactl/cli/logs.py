@@ -153,10 +153,12 @@ def tail(
     if follow and until:
         raise UsageError("--until cannot be combined with --follow", hint="drop --until to follow new events")
     if limit is not None and limit < 1:
-        raise UsageError(f"--limit {limit}: must be at least 1")
+        raise UsageError(f"--limit {limit}: must be at least 1",
+                         hint="e.g. --limit 50 for the newest 50 lines of the window")
     if not (core.MIN_POLL_INTERVAL <= poll_interval <= core.MAX_POLL_INTERVAL):
         raise UsageError(f"--poll-interval {poll_interval}: must be between {core.MIN_POLL_INTERVAL} "
-                         f"and {core.MAX_POLL_INTERVAL:.0f} seconds")
+                         f"and {core.MAX_POLL_INTERVAL:.0f} seconds",
+                         hint=f"the default is {core.DEFAULT_POLL_INTERVAL:g} s")
     rx = core.compile_grep(grep)
     jf = _json_format(json_format)
     fmt = s.output_format

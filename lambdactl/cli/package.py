@@ -187,8 +187,10 @@ def package(
         "code_sha256": res.sha256,
         "runtime": res.runtime,
         "architecture": res.architecture,
-        "dependencies": (f"{', '.join(res.dependencies) or '-'} ({res.dependency_files} files, "
-                         f"{'cached' if res.deps_cached else 'installed with pip'})") if deps else None,
+        "dependencies": ((f"{', '.join(res.dependencies) or '-'} ({res.dependency_files} files, "
+                          f"{'cached' if res.deps_cached else 'installed with pip'})")
+                         if res.dependencies or res.dependency_files
+                         else f"none ({Path(str(req)).name} lists no package)") if deps else None,
         "status": res.status,
         "cache": f"{res.reused} reused, {res.hashed} re-hashed, {res.compressed} compressed",
         "time": f"{res.seconds:.2f} s",

@@ -215,9 +215,18 @@ def pip_error(output: str, runtime: str, architecture: str) -> Exception:
         if network:
             return OperationError(f"pip could not reach the package index while looking for {pkg}",
                                   hint="check the network, or PIP_INDEX_URL / --find-links in the requirements file")
+        project = re.split(r"[\s<>=!~\[;@(]", pkg, maxsplit=1)[0] or pkg
+        seen = re.search(r"\(from versions: ([^)]*)\)", output)
+        versions = [v.strip() for v in seen.group(1).split(",") if v.strip()] if seen else []
+        if versions and versions != ["none"]:
+            shown = ", ".join(versions[-5:])
+            return UsageError(
+                f"no wheel of {pkg} for {runtime} on {architecture} (manylinux {machine}, "
+                f"cp{runtime[6:].replace('.', '')}); versions with a wheel for it: {shown}",
+                hint=f"pin {project} to one of those versions in the requirements file")
         return UsageError(
             f"no wheel of {pkg} for {runtime} on {architecture} (manylinux {machine}, cp{runtime[6:].replace('.', '')})",
-            hint=f"pin a version of {pkg} that publishes a manylinux {machine} wheel (see its files on PyPI); "
+            hint=f"pin a version of {project} that publishes a manylinux {machine} wheel (see its files on PyPI); "
                  f"if it is pure Python, build one with 'pip wheel --no-deps {pkg} -w wheels' and add "
                  f"'--find-links wheels' to the requirements file")
     m = re.search(r"ERROR: (Could not open requirements file[^\n]*)", output)
