@@ -660,3 +660,25 @@ def test_config_and_update_default_to_the_project_function(deployed, invoke_cli,
     r = invoke_cli("update", "--source", "src")
     assert r.exit_code == 0, r.stderr
     assert config_of(boto)["CodeSha256"] == local_sha(deployed)
+
+
+def test_auto_role_gets_least_privilege_for_polled_sources(invoke_cli, project_dir, boto):
+    """With role = "" and an SQS trigger / DLQ, the auto role gets exactly the actions those
+    need, scoped to their ARNs (AWS refuses the mapping otherwise); re-deploy changes nothing."""
+    q = boto("sqs").create_queue(QueueName="jobs")["QueueUrl"]
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "poller"\nruntime = "python3.12"\nhandler = "app.handler"\n'
+        'dead_letter = "arn:aws:sns:us-east-1:123456789012:dead"\n'
+        f'[[triggers]]\ntype = "sqs"\nsource = "{q}"\n')
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    doc = boto("iam").get_role_policy(RoleName="lambdactl-poller-role", PolicyName="lambdactl-sources")["PolicyDocument"]
+    doc = doc if isinstance(doc, dict) else json.loads(doc)
+    by_resource = {tuple(st["Resource"]): st["Action"] for st in doc["Statement"]}
+    assert "sqs:ReceiveMessage" in by_resource[("arn:aws:sqs:us-east-1:123456789012:jobs",)]
+    assert by_resource[("arn:aws:sns:us-east-1:123456789012:dead",)] == "sns:Publish"
+    assert "sns:Publish" not in r.stderr            # no missing-permission warning for the auto role
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr

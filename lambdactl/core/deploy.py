@@ -500,28 +500,61 @@ def plan_role(ctx: DeployContext) -> list[Step]:
     if spec.role is None:                      # not managed (config/update)
         ctx.state["role_arn"] = (ctx.current or {}).get("Role")
         return []
+    from lambdactl.core.roles import get_sources_policy, put_sources_policy, sources_policy
+
     fname = short_name(ctx.function_name)
     name = auto_role_name(fname)
+    needed = sources_policy(ctx.aws, ctx.project) if ctx.project is not None else None
     cur_role = (ctx.current or {}).get("Role") or ""
     if cur_role and role_name_from_arn(cur_role) == name:
         ctx.state["role_arn"] = cur_role       # already in use: no IAM call needed
-        return []
+        return _plan_sources_policy(ctx, name, needed, get_sources_policy, put_sources_policy)
     role = get_role(ctx.aws, name)
     if role is not None:
         ctx.state["role_arn"] = role["Arn"]
-        return []
+        return _plan_sources_policy(ctx, name, needed, get_sources_policy, put_sources_policy)
     ctx.state["role_arn"] = None
     ctx.state["role_pending"] = name
 
     def apply(c: DeployContext) -> None:
         created = create_role(c.aws, fname, name)
+        if needed is not None:
+            put_sources_policy(c.aws, name, needed)
         c.state["role_arn"] = created["Arn"]
         c.state["role_created"] = True
 
-    return [Step("role", "create", f"role {name}", f"create execution role {name}", apply,
-                 [Change("role", None, name),
-                  Change("trust", None, "lambda.amazonaws.com"),
-                  Change("policy", None, f"logs for /aws/lambda/{fname}")])]
+    changes = [Change("role", None, name), Change("trust", None, "lambda.amazonaws.com"),
+               Change("policy", None, f"logs for /aws/lambda/{fname}")]
+    if needed is not None:
+        changes.append(Change("policy", None, _policy_summary(needed)))
+    return [Step("role", "create", f"role {name}", f"create execution role {name}", apply, changes)]
+
+
+def _policy_summary(policy: dict | None) -> str | None:
+    if not policy:
+        return None
+    parts = []
+    for st in policy.get("Statement", []):
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        services = sorted({a.split(":")[0] for a in actions})
+        parts.append(f"{'/'.join(services)} on {', '.join(st['Resource'])}")
+    return "; ".join(parts)
+
+
+def _plan_sources_policy(ctx: DeployContext, name: str, needed, get_policy, put_policy) -> list[Step]:
+    """Keep the auto role's lambdactl-sources policy equal to what the triggers/destinations need.
+    (Read only when something is needed: a project without them makes no IAM call.)"""
+    if needed is None:
+        return []
+    have = get_policy(ctx.aws, name)
+    if have == needed:
+        return []
+
+    def apply(c: DeployContext) -> None:
+        put_policy(c.aws, name, needed)
+
+    return [Step("role", "update", f"role {name}", f"grant {name} access to the project's event sources "
+                 "and destinations", apply, [Change("policy", _policy_summary(have), _policy_summary(needed))])]
 
 
 def _desired_role_display(ctx: DeployContext) -> str | None:

@@ -116,3 +116,97 @@ def is_role_not_ready(exc: BaseException) -> bool:
         return False
     msg = ((getattr(exc, "response", None) or {}).get("Error", {}).get("Message") or "").lower()
     return "cannot be assumed" in msg or "role defined for the function" in msg
+
+
+# --- permissions for the project's event sources and destinations --------------------------------
+
+SOURCES_POLICY_NAME = "lambdactl-sources"
+_SOURCE_ACTIONS = {
+    "sqs": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+    "kinesis": ["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams",
+                "kinesis:SubscribeToShard"],
+    "dynamodb": ["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+                 "dynamodb:ListStreams"],
+}
+_DEST_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
+                 "events": "events:PutEvents"}
+
+
+def sources_policy(aws: AwsSession, project) -> dict | None:
+    """Least-privilege statements the auto role needs for the project's [[triggers]] that poll
+    (SQS, Kinesis, DynamoDB streams) and for its async destinations / DLQ; None when none."""
+    if project is None:
+        return None
+    by_action: dict[tuple[str, ...], set[str]] = {}
+    for t in getattr(project, "triggers", []) or []:
+        if t.type not in _SOURCE_ACTIONS:
+            continue
+        arn = _source_arn(aws, t)
+        if arn:
+            by_action.setdefault(tuple(_SOURCE_ACTIONS[t.type]), set()).add(arn)
+    f = project.function
+    targets = [f.dead_letter] if f.dead_letter else []
+    if f.async_ is not None:
+        targets += [a for a in (f.async_.on_success, f.async_.on_failure) if a]
+    for arn in targets:
+        kind = arn.split(":")[2] if arn.count(":") >= 5 else ""
+        if kind in _DEST_ACTIONS:
+            by_action.setdefault((_DEST_ACTIONS[kind],), set()).add(arn)
+    if not by_action:
+        return None
+    statements = [{"Effect": "Allow", "Action": list(actions) if len(actions) > 1 else actions[0],
+                   "Resource": sorted(arns)} for actions, arns in sorted(by_action.items())]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _source_arn(aws: AwsSession, t) -> str | None:
+    o = t.options
+    src = o.get("source") or o.get("queue") or o.get("stream") or ""
+    part = aws.partition
+    if t.type == "sqs":
+        if src.startswith("arn:"):
+            return src
+        from lambdactl.core.triggers import queue_arn
+
+        return queue_arn(aws, src)
+    if t.type == "kinesis":
+        return src if src.startswith("arn:") else f"arn:{part}:kinesis:{aws.region}:{aws.account_id}:stream/{src}"
+    if t.type == "dynamodb":
+        if src.startswith("arn:"):
+            return src
+        table = o.get("table")
+        return f"arn:{part}:dynamodb:{aws.region}:{aws.account_id}:table/{table}/stream/*" if table else None
+    return None
+
+
+def get_sources_policy(aws: AwsSession, role_name: str) -> dict | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        doc = retry(lambda: aws.client("iam").get_role_policy(RoleName=role_name,
+                                                              PolicyName=SOURCES_POLICY_NAME))["PolicyDocument"]
+    except ClientError as exc:
+        if error_code(exc) in ("NoSuchEntity", "NoSuchEntityException"):
+            return None
+        raise
+    if isinstance(doc, str):
+        from urllib.parse import unquote
+
+        doc = json.loads(unquote(doc))
+    return doc
+
+
+def put_sources_policy(aws: AwsSession, role_name: str, policy: dict | None) -> None:
+    from botocore.exceptions import ClientError
+
+    iam = aws.client("iam")
+    if policy is None:
+        try:
+            retry(lambda: iam.delete_role_policy(RoleName=role_name, PolicyName=SOURCES_POLICY_NAME))
+        except ClientError as exc:
+            if error_code(exc) not in ("NoSuchEntity", "NoSuchEntityException"):
+                raise
+        return
+    retry(lambda: iam.put_role_policy(RoleName=role_name, PolicyName=SOURCES_POLICY_NAME,
+                                      PolicyDocument=json.dumps(policy)))
