@@ -241,18 +241,9 @@ def validate_deploy_options(*, code_only: bool = False, config_only: bool = Fals
         return None
     if alias is None:
         raise UsageError("--canary needs --alias", hint="e.g. deploy --publish --alias live --canary 10")
-    text = str(canary).strip()
-    text = text[:-1].strip() if text.endswith("%") else text
-    try:
-        pct = float(text)
-    except ValueError:
-        raise UsageError(f"--canary {canary!r} is not a percentage",
-                         hint="a number from 0 to 100, e.g. 10 or 10%") from None
-    if not (0 < pct <= 100) or pct != pct:
-        raise UsageError(f"--canary {canary!r} is out of range",
-                         hint="more than 0 and at most 100 (percent); 100 moves all traffic")
-    pct = round(pct, 4)
-    return int(pct) if pct == int(pct) else pct
+    from lambdactl.core.aliases import parse_percent
+
+    return parse_percent(canary, "--canary", allow_zero=False)
 
 
 # --- code --------------------------------------------------------------------------------------
