@@ -462,7 +462,7 @@ BAD_INPUT = [
     (["update", "fn", "--zip", "lambdactl.toml"], "not a zip"),
     (["deploy", "--code-only", "--config-only"], "mutually exclusive"),
     (["deploy", "--canary", "10"], "--alias"),
-    (["deploy", "--alias", "live", "--canary", "150"], "out of range"),
+    (["deploy", "--alias", "live", "--canary", "150"], "must be from more than 0 to 100"),
     (["deploy", "--alias", "123"], "alias"),
     (["diff", "--code-only", "--config-only"], "mutually exclusive"),
 ]
