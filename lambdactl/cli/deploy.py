@@ -26,7 +26,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, dict):
         if not v:
             return "{}"
-        return ", ".join(f"{k}={_fmt(x) if not isinstance(x, (list, dict)) else _fmt(x)}" for k, x in v.items())
+        return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_fmt(x) for x in v) + "]" if v else "[]"
     return str(v)
@@ -217,7 +217,7 @@ def _stderr_tty() -> bool:
         return False
 
 
-def _execute(plan, *, verb: str = "deploy") -> dict:
+def _execute(plan) -> dict:
     from lambdactl.core.deploy import deploy_result, run_deploy
 
     s = current()
@@ -228,10 +228,8 @@ def _execute(plan, *, verb: str = "deploy") -> dict:
         return result
     with Progress(plan.steps) as progress:
         result = run_deploy(plan, progress)
-    for w in plan.ctx.state.pop("warnings", []):
-        warn(w)
-    for w in _destination_warnings(plan):
-        warn(w)
+    _warn_all(plan.ctx.state.pop("warnings", []))
+    _warn_all(_destination_warnings(plan))
     extra = f", version {result['published_version']}" if result.get("published_version") else ""
     info(f"{plan.function}: {result['status']}{extra}", s)
     emit_result(result)
@@ -303,12 +301,11 @@ def deploy(
     from lambdactl.core.deploy import plan_deploy, validate_deploy_options
 
     s = current()
-    pct = validate_deploy_options(code_only=code_only, config_only=config_only, alias=alias,
-                                     canary=canary, publish=publish)
+    pct = validate_deploy_options(code_only=code_only, config_only=config_only, alias=alias, canary=canary)
     if description is not None and len(description) > 256:
         raise UsageError(f"--description is {len(description)} characters", hint="at most 256")
     proj = project(required=True)
-    plan = plan_deploy(aws(), proj, publish=publish or bool(alias), alias=alias, canary=pct,
+    plan = plan_deploy(aws(), proj, publish=publish, alias=alias, canary=pct,
                        code_only=code_only, config_only=config_only, show_secrets=s.show_secrets,
                        version_description=description)
     _warn_all(plan.warnings)
@@ -387,7 +384,7 @@ def create(
 
       lambdactl create hello --zip build/hello.zip --runtime python3.13 --handler app.handler --arch arm64 --memory 256 --env STAGE=dev
     """
-    from lambdactl.core.deploy import FunctionSpec, build_code, plan_deploy, validate_spec
+    from lambdactl.core.deploy import FunctionSpec, plan_deploy, validate_spec
 
     name, _ = resolve_function(function, allow_qualifier=False)
     _code_args(source, zip_file)
@@ -405,8 +402,7 @@ def create(
                         architecture=arch or "x86_64", source=source, zip_file=zip_file,
                         requirements=requirements)
     _warn_all(validate_spec(spec))
-    pkg = build_code(spec)
-    plan = plan_deploy(aws(), None, spec=spec, package=pkg, publish=publish,
+    plan = plan_deploy(aws(), None, spec=spec, publish=publish,     # builds the package first (local)
                        areas={"role", "code", "configuration", "publish"},
                        show_secrets=current().show_secrets)
     _warn_all(plan.warnings)
@@ -420,7 +416,7 @@ def create(
     if dry_run:
         render_plan(plan)
         return
-    _execute(plan, verb="create")
+    _execute(plan)
 
 
 def update(
@@ -467,7 +463,7 @@ def update(
     if dry_run:
         render_plan(plan)
         return
-    _execute(plan, verb="update")
+    _execute(plan)
 
 
 def config(
@@ -542,7 +538,7 @@ def config(
     if dry_run:
         render_plan(plan)
         return
-    _execute(plan, verb="config")
+    _execute(plan)
 
 
 def register(app: typer.Typer) -> None:

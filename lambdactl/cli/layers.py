@@ -6,7 +6,8 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from lambdactl.cli.common import aws, confirm
+from lambdactl.cli.common import aws, confirm, project
+from lambdactl.cli.package import relative_to_cwd
 from lambdactl.errors import UsageError
 from lambdactl.output import emit, human_bytes, info as say, warn
 from lambdactl.settings import current
@@ -33,19 +34,6 @@ ArchOpt = Annotated[Optional[List[str]], typer.Option(
     help="Compatible architecture (repeatable); dependencies are installed for the first "
          "[default: [[layers.build]] architectures, else [function] architecture, else x86_64].")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore the dependency and zip caches.")]
-
-
-def _project():
-    from lambdactl import config
-
-    return config.load(current().config_path, required=False)
-
-
-def _relative(p: Path) -> Path:
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return p
 
 
 def _users(users: list[dict], with_layer_version: bool) -> str:
@@ -85,8 +73,8 @@ def build(
 
     s = current()
     spec = resolve_spec(name, requirements=requirements, runtimes=runtime, architectures=arch,
-                        project=_project(), need_name=False)
-    out_path = Path(out) if out else _relative(spec.default_out())
+                        project=project(), need_name=False)
+    out_path = Path(out) if out else relative_to_cwd(spec.default_out())
     if out_path.is_dir():
         raise UsageError(f"--out {out_path} is a directory", hint="name the zip file, e.g. --out build/layer.zip")
     res = build_layer(spec, out=out_path, use_cache=not no_cache, log=say, verbose=s.verbose)
@@ -152,7 +140,7 @@ def publish(
     if s3_bucket is not None and not s3_bucket.strip():
         raise UsageError("--s3-bucket is empty", hint="name a bucket you own, or leave the option out")
     spec = resolve_spec(name, requirements=requirements, zip_file=zip_file, description=description,
-                        runtimes=runtime, architectures=arch, project=_project(), need_name=True)
+                        runtimes=runtime, architectures=arch, project=project(), need_name=True)
     res = build_layer(spec, use_cache=not no_cache, log=say, verbose=s.verbose)
     result = publish_layer(aws(), spec, res, force=force, s3_bucket=s3_bucket, log=say)
     for w in result["warnings"]:
@@ -210,7 +198,7 @@ def versions(name: NameArg = None) -> None:
             raise UsageError(f"{name!r}: give the layer name without a version",
                              hint=f"lambdactl layer versions {layer}")
     else:
-        proj = _project()
+        proj = project()
         builds = proj.layer_builds if proj else []
         if len(builds) != 1:
             raise UsageError("no layer NAME given" + (f" and {len(builds)} layers in [[layers.build]]" if builds

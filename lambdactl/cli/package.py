@@ -8,6 +8,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from lambdactl.cli.common import project
 from lambdactl.errors import UsageError
 from lambdactl.output import emit, human_bytes, info as say, warn
 from lambdactl.settings import current
@@ -99,13 +100,13 @@ def package(
 
       lambdactl package --out build/fn.zip --exclude 'tests/**' -o json | jq -r .code_sha256
     """
-    from lambdactl import config
     from lambdactl.core import runtimes
+    from lambdactl.core.layers import normalize_arch
     from lambdactl.core.packaging import build_package
 
     s = current()
     if arch is not None:
-        arch = {"aarch64": "arm64", "amd64": "x86_64", "x86-64": "x86_64"}.get(arch, arch)
+        arch = normalize_arch(arch)
         if arch not in runtimes.ARCHITECTURES:
             raise UsageError(f"--arch {arch!r} is not allowed", hint=f"allowed: {', '.join(runtimes.ARCHITECTURES)}")
     if runtime is not None and runtime not in runtimes.BY_NAME:
@@ -114,13 +115,13 @@ def package(
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs} must be at least 1")
 
-    proj = config.load(s.config_path, required=False)
+    proj = project(required=False)
     fn = proj.function if proj else None
     if fn is not None and fn.package_type == "Image":
         raise UsageError(f"function {fn.name} is a container image (package_type = \"Image\"): there is no zip to build",
                          hint="build and push the image with docker instead")
     root = proj.root if proj else Path.cwd()
-    src = Path(source) if source else (_relative(proj.source_dir) if proj else Path("."))
+    src = Path(source) if source else (relative_to_cwd(proj.source_dir) if proj else Path("."))
     if not src.is_dir():
         raise UsageError(f"source directory not found: {src}",
                          hint="pass --source DIR or set [function] source in lambdactl.toml")
@@ -146,8 +147,8 @@ def package(
         if not HANDLER_RE.match(hdl):
             raise UsageError(f"--handler {hdl!r} must look like module.function", hint="e.g. app.handler")
     name = fn.name if fn else (src.resolve().name or "function")
-    out_path = Path(out) if out else _relative(root / ".lambdactl" / f"{name}.zip")
-    if out_path.exists() and out_path.is_dir():
+    out_path = Path(out) if out else relative_to_cwd(root / ".lambdactl" / f"{name}.zip")
+    if out_path.is_dir():
         raise UsageError(f"--out {out_path} is a directory", hint="name the zip file, e.g. --out build/fn.zip")
 
     bar = _Progress(_want_progress())
@@ -173,10 +174,7 @@ def package(
         "cache": {"reused": res.reused, "hashed": res.hashed, "compressed": res.compressed},
         "seconds": round(res.seconds, 3), "warnings": res.warnings,
     }
-    if s.output_format != "table":
-        emit(record, quiet_field="path")
-        return
-    if s.quiet:
+    if s.output_format != "table" or s.quiet:
         emit(record, quiet_field="path")
         return
     view = {
@@ -198,7 +196,8 @@ def package(
     emit(view)
 
 
-def _relative(p: Path) -> Path:
+def relative_to_cwd(p: Path) -> Path:
+    """``p`` relative to the current directory when it is inside it (for shorter paths in output)."""
     try:
         return p.resolve().relative_to(Path.cwd().resolve())
     except ValueError:

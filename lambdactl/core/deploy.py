@@ -6,8 +6,8 @@ in order, for its :class:`~lambdactl.core.plan.Step` list. ``run_deploy(plan)`` 
 with the :class:`~lambdactl.core.plan.Executor`. ``--dry-run`` and ``diff`` print the steps instead.
 
 Order (it never conflicts): role → code (create or update, then wait until ``LastUpdateStatus`` is
-Successful) → configuration (then wait) → tags → publish → alias → aliases, triggers, concurrency,
-async (planners from other modules, imported lazily; absent modules are skipped).
+Successful) → configuration (then wait) → tags → publish → aliases, triggers, concurrency, async
+(planners from other modules, imported lazily when a deploy plans).
 
 The desired state is a :class:`FunctionSpec`. From the project file every field is set
 (declarative: ``deploy`` makes the function equal to the file); the imperative commands
@@ -21,10 +21,9 @@ Plan-time facts other planners may read from ``ctx.state``:
 - ``tags``/``code``: the function's tags and code location from ``GetFunction``;
 - ``published_version``: known at plan time when ``--publish`` found ``$LATEST`` identical to the
   newest version (reused, no publish step); otherwise set by the publish step when it runs;
-- ``publish_pending``: True when a publish step is planned (the version number is not known yet);
 - the ``deploy --alias NAME [--canary PCT]`` options are in ``ctx.options["alias"]`` and
-  ``ctx.options["canary"]`` (a percentage, 0 < PCT <= 100); ``plan_aliases`` handles them (this
-  module's ``plan_deploy_alias`` is the fallback while ``lambdactl.core.aliases`` is absent).
+  ``ctx.options["canary"]`` (a percentage, 0 < PCT <= 100); ``lambdactl.core.aliases.plan_aliases``
+  handles them.
 """
 from __future__ import annotations
 
@@ -53,7 +52,6 @@ RESERVED_ENV = frozenset({
     "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
     "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"})
-ALIAS_RE = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
 
 
 # --- desired state ---------------------------------------------------------------------------
@@ -229,20 +227,19 @@ def check_zip_file(path: Path) -> None:
 
 
 def validate_deploy_options(*, code_only: bool = False, config_only: bool = False,
-                            alias: str | None = None, canary: str | float | None = None,
-                            publish: bool = False) -> float | int | None:
+                            alias: str | None = None, canary: str | float | None = None) -> float | int | None:
     """Check deploy's flags; returns the canary percentage (0 < p <= 100) or None."""
+    from lambdactl.core.aliases import ALIAS_NAME_RE, parse_percent
+
     if code_only and config_only:
         raise UsageError("--code-only and --config-only are mutually exclusive", hint="give at most one")
-    if alias is not None and not ALIAS_RE.match(alias):
+    if alias is not None and not ALIAS_NAME_RE.match(alias):
         raise UsageError(f"--alias {alias!r} is not a valid alias name",
                          hint="1-128 letters, digits, '-' or '_', not only digits")
     if canary is None:
         return None
     if alias is None:
         raise UsageError("--canary needs --alias", hint="e.g. deploy --publish --alias live --canary 10")
-    from lambdactl.core.aliases import parse_percent
-
     return parse_percent(canary, "--canary", allow_zero=False)
 
 
@@ -335,14 +332,14 @@ def _code_params(ctx: DeployContext, pkg, spec: FunctionSpec) -> dict[str, Any]:
     """The Code / UpdateFunctionCode parameters: ZipFile, or an S3 object for big zips."""
     if spec.package_type == "Image":
         return {"ImageUri": spec.image_uri}
+    body = pkg.data if pkg.data is not None else Path(pkg.path).read_bytes()
     if pkg.size <= direct_upload_limit():
-        return {"ZipFile": pkg.data if pkg.data is not None else Path(pkg.path).read_bytes()}
+        return {"ZipFile": body}
     bucket = spec.s3_bucket or artifact_bucket_name(_account_of(ctx), ctx.aws.region)
     ensure_bucket(ctx.aws, bucket, create=not spec.s3_bucket)
     import base64
 
     key = f"lambdactl/{ctx.function_name}/{base64.b64decode(pkg.sha256).hex()}.zip"
-    body = pkg.data if pkg.data is not None else Path(pkg.path).read_bytes()
     retry(lambda: ctx.aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body))
     return {"S3Bucket": bucket, "S3Key": key}
 
@@ -406,13 +403,12 @@ def _role_missing(aws: AwsSession, role_arn: str) -> bool:
     """True only when IAM says the role does not exist (any other answer, e.g. no iam:GetRole: False)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from lambdactl.core.roles import get_role, role_name_from_arn
+
     try:
-        aws.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])
-    except ClientError as exc:
-        return error_code(exc) == "NoSuchEntity"
-    except BotoCoreError:
+        return get_role(aws, role_name_from_arn(role_arn)) is None
+    except (BotoCoreError, ClientError):
         return False
-    return False
 
 
 # --- reading the current state ----------------------------------------------------------------
@@ -512,7 +508,6 @@ def plan_role(ctx: DeployContext) -> list[Step]:
         if needed is not None:
             put_sources_policy(c.aws, name, needed)
         c.state["role_arn"] = created["Arn"]
-        c.state["role_created"] = True
 
     changes = [Change("role", None, name), Change("trust", None, "lambda.amazonaws.com"),
                Change("policy", None, f"logs for /aws/lambda/{fname}")]
@@ -572,9 +567,7 @@ def _create_params(ctx: DeployContext, spec: FunctionSpec, role_arn: str, pkg) -
         p["Description"] = spec.description
     if spec.architecture:
         p["Architectures"] = [spec.architecture]
-    env = dict(spec.environment or {}) | spec.env_set
-    for k in spec.env_unset:
-        env.pop(k, None)
+    env = _desired_env(spec, {})
     if env:
         p["Environment"] = {"Variables": env}
     if spec.layers:
@@ -612,8 +605,7 @@ def _create_changes(ctx: DeployContext, spec: FunctionSpec, pkg) -> list[Change]
     add("role", _desired_role_display(ctx))
     add("description", spec.description)
     add("layers", spec.layers)
-    env = dict(spec.environment or {}) | spec.env_set
-    add("environment", mask_env(env, _show(ctx)))
+    add("environment", mask_env(_desired_env(spec, {}), _show(ctx)))
     add("tracing", spec.tracing if spec.tracing != "PassThrough" else None)
     add("kms_key", spec.kms_key)
     if spec.vpc_subnets:
@@ -852,20 +844,11 @@ def _plan_tags(ctx: DeployContext, spec: FunctionSpec) -> list[Step]:
                  apply_tags, changes)]
 
 
-def newest_version(aws: AwsSession, name: str) -> dict | None:
-    """The highest-numbered published version's configuration (None when there is none)."""
-    lam = aws.client("lambda")
-    best = None
-    for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
-        for v in page.get("Versions", []):
-            if v.get("Version", "$LATEST").isdigit() and (best is None or int(v["Version"]) > int(best["Version"])):
-                best = v
-    return best
-
-
 def publish_if_changed(aws: AwsSession, name: str, *, code_sha256: str | None = None,
                        description: str | None = None, force: bool = False) -> tuple[str, bool]:
     """Publish ``$LATEST`` unless it is identical to the newest version. Returns (version, created)."""
+    from lambdactl.core.versions import newest_version
+
     cfg = wait_function_ready(aws, name)
     if not force:
         newest = newest_version(aws, name)
@@ -886,129 +869,41 @@ def _function_changes_planned(ctx: DeployContext) -> bool:
 
 def plan_publish(ctx: DeployContext) -> list[Step]:
     """``--publish``: a new version when $LATEST differs from the newest version, else reuse it."""
+    from lambdactl.core.versions import newest_version
+
     if not ctx.options.get("publish"):
         return []
-    if ctx.current is not None and not _function_changes_planned(ctx):
+    before = None
+    if ctx.current is not None:
         newest = newest_version(ctx.aws, ctx.function_name)
-        if newest is not None and _comparable(newest) == _comparable(ctx.current):
+        if newest is not None and not _function_changes_planned(ctx) \
+                and _comparable(newest) == _comparable(ctx.current):
             ctx.state["published_version"] = newest["Version"]
-            ctx.state["publish_reused"] = True
             return []
         before = newest["Version"] if newest else None
-    else:
-        before = None
-        if ctx.current is not None:
-            newest = newest_version(ctx.aws, ctx.function_name)
-            before = newest["Version"] if newest else None
-    ctx.state["publish_pending"] = True
     description = ctx.options.get("version_description")
 
     def apply_publish(c: DeployContext) -> None:
-        version, created = publish_if_changed(c.aws, c.function_name, code_sha256=c.state.get("code_sha256"),
-                                              description=description)
+        version, _created = publish_if_changed(c.aws, c.function_name, code_sha256=c.state.get("code_sha256"),
+                                               description=description)
         c.state["published_version"] = version
-        c.state["publish_reused"] = not created
 
     return [Step("publish", "publish", f"function {ctx.function_name}",
                  f"publish a new version of {ctx.function_name}", apply_publish,
                  [Change("version", before, "(new)")])]
 
 
-def plan_deploy_alias(ctx: DeployContext) -> list[Step]:
-    """``deploy --alias NAME [--canary PCT]``: point (or route a share of) the alias at the
-    version this deploy published. A fallback used only when ``lambdactl.core.aliases`` has no
-    ``plan_aliases`` (which handles ``ctx.options["alias"]``/``["canary"]`` itself)."""
-    from botocore.exceptions import ClientError
-
-    alias = ctx.options.get("alias")
-    if not alias:
-        return []
-    ctx.state["cli_alias"] = alias
-    pct = ctx.options.get("canary")
-    weight = None if pct is None or float(pct) >= 100 else round(float(pct) / 100.0, 6)
-    target = ctx.state.get("published_version")   # known when the publish was reused
-    existing = None
-    if ctx.current is not None:
-        try:
-            existing = retry(lambda: ctx.aws.client("lambda").get_alias(FunctionName=ctx.function_name, Name=alias))
-        except ClientError as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
-    cur_version = existing.get("FunctionVersion") if existing else None
-    cur_weights = ((existing or {}).get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-
-    def desired(version: str) -> tuple[str, dict[str, float]]:
-        if weight is not None and existing is not None and cur_version not in (None, "$LATEST") \
-                and cur_version != version:
-            return cur_version, {version: weight}
-        return version, {}
-
-    if target is not None:
-        want_version, want_weights = desired(target)
-        if want_version == cur_version and want_weights == cur_weights:
-            return []
-        shown_version, shown_weights = want_version, want_weights
-    else:
-        if weight is not None and existing is not None and cur_version not in (None, "$LATEST"):
-            shown_version, shown_weights = cur_version, {"(new)": weight}
-        else:
-            shown_version, shown_weights = "(new)", {}
-    if weight is not None and existing is None:
-        ctx.state.setdefault("warnings", []).append(
-            f"alias {alias} does not exist yet: it is created with all traffic on the new version (no canary)")
-    changes = []
-    if shown_version != cur_version:
-        changes.append(Change("version", cur_version, shown_version))
-    if shown_weights != cur_weights:
-        changes.append(Change("weights", cur_weights or None, shown_weights or None))
-
-    def apply_alias(c: DeployContext) -> None:
-        version = c.state.get("published_version")
-        if not version:
-            raise OperationError(f"no published version to point alias {alias} at",
-                                 hint="deploy with --publish")
-        v, w = desired(version)
-        lam = c.aws.client("lambda")
-        routing = {"AdditionalVersionWeights": {k: float(x) for k, x in w.items()}}
-        if existing is None:
-            retry(lambda: lam.create_alias(FunctionName=c.function_name, Name=alias, FunctionVersion=v,
-                                           RoutingConfig=routing))
-        else:
-            retry(lambda: lam.update_alias(FunctionName=c.function_name, Name=alias, FunctionVersion=v,
-                                           RoutingConfig=routing))
-        c.state.setdefault("aliases", {})[alias] = {"version": v, "weights": w}
-
-    if weight is not None and existing is not None and cur_version not in (None, "$LATEST"):
-        text = f"route {weight * 100:g}% of alias {alias} to the new version"
-    else:
-        text = f"point alias {alias} at the new version"
-    return [Step("alias", "create" if existing is None else "update", f"alias {alias}", text, apply_alias,
-                 changes)]
-
-
-def _optional_planner(module: str, attr: str) -> Callable[[DeployContext], list[Step]] | None:
-    """``module.attr`` when that module and function exist (other areas plug in here), else None."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    fn = getattr(mod, attr, None)
-    return fn if callable(fn) else None
-
-
-# (area, planner or (module, attr), fallback when the module is absent); the order is the deploy order.
-PLANNERS: list[tuple[str, Any, Any]] = [
-    ("layers", ("lambdactl.core.layers", "plan_layer_builds"), None),
-    ("role", plan_role, None),
-    ("code", plan_code, None),
-    ("configuration", plan_configuration, None),
-    ("publish", plan_publish, None),
-    ("aliases", ("lambdactl.core.aliases", "plan_aliases"), plan_deploy_alias),
-    ("triggers", ("lambdactl.core.triggers", "plan_triggers"), None),
-    ("concurrency", ("lambdactl.core.concurrency", "plan_concurrency"), None),
-    ("async", ("lambdactl.core.asyncconfig", "plan_async"), None),
+# (area, planner or (module, attr) imported when a deploy plans); the order is the deploy order.
+PLANNERS: list[tuple[str, Any]] = [
+    ("layers", ("lambdactl.core.layers", "plan_layer_builds")),
+    ("role", plan_role),
+    ("code", plan_code),
+    ("configuration", plan_configuration),
+    ("publish", plan_publish),
+    ("aliases", ("lambdactl.core.aliases", "plan_aliases")),
+    ("triggers", ("lambdactl.core.triggers", "plan_triggers")),
+    ("concurrency", ("lambdactl.core.concurrency", "plan_concurrency")),
+    ("async", ("lambdactl.core.asyncconfig", "plan_async")),
 ]
 CODE_ONLY_AREAS = {"role", "code", "publish", "aliases"}
 FUNCTION_AREAS = {"role", "code", "configuration", "publish"}    # the function itself (this module)
@@ -1016,15 +911,14 @@ ALL_AREAS = tuple(p[0] for p in PLANNERS)
 
 
 def planners(areas: set[str] | None = None) -> list[tuple[str, Callable[[DeployContext], list[Step]]]]:
-    """The planners to run, in order, resolving the optional ones (absent ones are skipped)."""
+    """The planners to run, in order (those of other modules imported here)."""
     out = []
-    for area, p, fallback in PLANNERS:
+    for area, p in PLANNERS:
         if areas is not None and area not in areas:
             continue
-        fn = _optional_planner(*p) if isinstance(p, tuple) else p
-        fn = fn or fallback
-        if fn is not None:
-            out.append((area, fn))
+        if isinstance(p, tuple):
+            p = getattr(importlib.import_module(p[0]), p[1])
+        out.append((area, p))
     return out
 
 
@@ -1044,10 +938,6 @@ class DeployPlan:
     @property
     def changes_pending(self) -> bool:
         return bool(self.steps)
-
-    @property
-    def creates_function(self) -> bool:
-        return self.ctx.current is None and any(s.area == "code" and s.action == "create" for s in self.steps)
 
     def to_dict(self) -> dict:
         d = {"function": self.function, "dry_run": True, "changes_pending": self.changes_pending,

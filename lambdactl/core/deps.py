@@ -206,6 +206,7 @@ def install(requirements: str | os.PathLike, *, runtime: str, architecture: str,
 def pip_error(output: str, runtime: str, architecture: str) -> Exception:
     """Turn pip's failure output into one clear error."""
     machine = MACHINES.get(architecture, architecture)
+    target = f"{runtime} on {architecture} (manylinux {machine}, cp{runtime[6:].replace('.', '')})"
     m = (re.search(r"No matching distribution found for ([^\s;]+)", output)
          or re.search(r"Could not find a version that satisfies the requirement ([^\s;]+)", output))
     if m:
@@ -221,11 +222,10 @@ def pip_error(output: str, runtime: str, architecture: str) -> Exception:
         if versions and versions != ["none"]:
             shown = ", ".join(versions[-5:])
             return UsageError(
-                f"no wheel of {pkg} for {runtime} on {architecture} (manylinux {machine}, "
-                f"cp{runtime[6:].replace('.', '')}); versions with a wheel for it: {shown}",
+                f"no wheel of {pkg} for {target}; versions with a wheel for it: {shown}",
                 hint=f"pin {project} to one of those versions in the requirements file")
         return UsageError(
-            f"no wheel of {pkg} for {runtime} on {architecture} (manylinux {machine}, cp{runtime[6:].replace('.', '')})",
+            f"no wheel of {pkg} for {target}",
             hint=f"pin a version of {project} that publishes a manylinux {machine} wheel (see its files on PyPI); "
                  f"if it is pure Python, build one with 'pip wheel --no-deps {pkg} -w wheels' and add "
                  f"'--find-links wheels' to the requirements file")

@@ -25,7 +25,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 
@@ -105,16 +105,9 @@ class LayerSpec:
         return self.root / ".lambdactl" / "layers" / f"{self.name}.zip"
 
 
-def _norm_arch(a: str) -> str:
+def normalize_arch(a: str) -> str:
+    """Common aliases (aarch64, amd64, x86-64) → Lambda's architecture names."""
     return {"aarch64": "arm64", "amd64": "x86_64", "x86-64": "x86_64"}.get(a, a)
-
-
-def _dedupe(items: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for i in items:
-        if i not in out:
-            out.append(i)
-    return out
 
 
 def resolve_spec(name: str | None, *, requirements: str | None = None, zip_file: str | None = None,
@@ -170,7 +163,7 @@ def resolve_spec(name: str | None, *, requirements: str | None = None, zip_file:
             req, src = Path(requirements), "--requirements"
         elif entry is not None:
             req, src = (root / entry.requirements), f"{where}: requirements"
-        elif entry is None and not builds and not spec.from_config and name == "layer" and not need_name:
+        elif not builds and name == "layer" and not need_name:
             raise UsageError("nothing to build: no --requirements, no --zip, and no [[layers.build]] "
                              "in the project file",
                              hint="pass --requirements FILE (or --zip FILE), or add a [[layers.build]] entry "
@@ -196,7 +189,7 @@ def resolve_spec(name: str | None, *, requirements: str | None = None, zip_file:
         rts, src = [rt_mod.DEFAULT_RUNTIME], "default"
     else:
         rts, src = [], ""
-    rts = _dedupe(r.strip() for r in rts)
+    rts = list(dict.fromkeys(r.strip() for r in rts))
     for r in rts:
         if r not in rt_mod.BY_NAME:
             raise UsageError(f"{r!r} is not a known Lambda runtime ({src})",
@@ -213,14 +206,14 @@ def resolve_spec(name: str | None, *, requirements: str | None = None, zip_file:
 
     # architectures
     if architectures:
-        archs, src = [_norm_arch(a.strip()) for a in architectures], "--arch"
+        archs, src = [normalize_arch(a.strip()) for a in architectures], "--arch"
     elif entry is not None and entry.architectures:
-        archs, src = [_norm_arch(a) for a in entry.architectures], f"{where}: architectures"
+        archs, src = [normalize_arch(a) for a in entry.architectures], f"{where}: architectures"
     elif fn is not None and fn.architecture:
         archs, src = [fn.architecture], f"{cfg_file} [function] architecture"
     else:
         archs, src = ["x86_64"], "default"
-    archs = _dedupe(archs)
+    archs = list(dict.fromkeys(archs))
     for a in archs:
         if a not in rt_mod.ARCHITECTURES:
             raise UsageError(f"architecture {a!r} is not allowed ({src})",
@@ -680,7 +673,5 @@ def plan_layer_builds(ctx) -> list:
                   and x != pending_arn(lspec.name)]
         fspec.layers = others + [arn]
     if len(fspec.layers or []) > 5:
-        from lambdactl.errors import UsageError
-
         raise UsageError(f"{len(fspec.layers)} layers with [[layers.build]]", hint="Lambda allows at most 5 layers")
     return steps

@@ -101,15 +101,6 @@ def create_role(aws: AwsSession, function: str, name: str | None = None) -> dict
     return role
 
 
-def ensure_role(aws: AwsSession, function: str) -> tuple[str, bool]:
-    """(ARN, created) of the auto role for ``function``: reuse it when present, else create it."""
-    name = auto_role_name(function)
-    role = get_role(aws, name)
-    if role is not None:
-        return role["Arn"], False
-    return create_role(aws, function, name)["Arn"], True
-
-
 def is_role_not_ready(exc: BaseException) -> bool:
     """Lambda's "The role defined for the function cannot be assumed by Lambda" (IAM propagation)."""
     if error_code(exc) != "InvalidParameterValueException":

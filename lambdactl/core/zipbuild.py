@@ -266,19 +266,13 @@ class ZipTooLarge(Exception):
     pass
 
 
-def write_zip(entries: Iterable[tuple], sink: Callable[[object], None] | None = None) -> list:
+def write_zip(entries: Iterable[tuple]) -> list:
     """The zip as a list of byte chunks (join or write them) from :class:`Entry` tuples
     ``(name, mode, crc, usize, method, data)``, written in the order given. Deterministic: see
-    the module doc. ZIP64 end records are added past 65,535 entries. ``sink(chunk)`` sees each
-    chunk as soon as it is final (e.g. to hash the zip on another thread meanwhile)."""
+    the module doc. ZIP64 end records are added past 65,535 entries."""
     chunks: list = []
     central: list[bytes] = []
-    if sink is None:
-        add_chunk = chunks.append
-    else:
-        def add_chunk(c) -> None:
-            chunks.append(c)
-            sink(c)
+    add_chunk = chunks.append
     add_central = central.append
     local_pack = _LOCAL.pack
     central_pack = _CENTRAL.pack
@@ -340,7 +334,7 @@ class EntryCache:
 
     ``lookup(key, size, mtime_ns)`` → digest or None (the file need not be read); ``has(digest)``;
     after compressing, ``add(key, size, mtime_ns, compressed)``; ``entry(digest)`` → (crc, usize,
-    method, compressed bytes); ``save(live_keys)``. ``EntryCache.open(None)`` is a disabled cache
+    method, compressed bytes); ``prepare(live_keys)`` then ``commit()``. ``EntryCache.open(None)`` is a disabled cache
     (everything misses, nothing is written). The index is a ``marshal`` file (fast to load; it
     is only ever read back from the user's own cache directory), the data an append-only blob
     that is memory-mapped and compacted when more than half of it is garbage.
@@ -472,13 +466,7 @@ class EntryCache:
         """(sha256, size) when ``path`` is, by its stat, the zip this cache last wrote there
         for the same entries (``fingerprint``); else None."""
         rec = self.outputs.get(path)
-        if rec is None or rec[4] != fingerprint:
-            return None
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if (st.st_size, st.st_mtime_ns, st.st_ino) != rec[:3]:
+        if rec is None or rec[4] != fingerprint or not self.owns(path):
             return None
         return rec[3], rec[0]
 
@@ -502,11 +490,6 @@ class EntryCache:
         if self.outputs.get(path) != rec:
             self.outputs[path] = rec
             self._dirty = True
-
-    def save(self, live_keys: Iterable[str]) -> None:
-        """Persist (both steps of :meth:`prepare` and :meth:`commit`)."""
-        self.prepare(live_keys)
-        self.commit()
 
     @property
     def prepared(self) -> bool:
@@ -575,7 +558,7 @@ class EntryCache:
 
         if self.directory is None or not self._dirty:
             return
-        main = getattr(self, "_payload", None)
+        main = self._payload
         if main is None:
             self.prepare(set(self.stats))
             main = self._payload
