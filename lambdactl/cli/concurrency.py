@@ -31,6 +31,14 @@ def _unknown(v: Any) -> Any:
     return "unknown" if v is None else v
 
 
+def _one_qualifier(ref_qualifier: str | None, qualifier: str | None) -> str | None:
+    """The qualifier from FUNCTION:Q or --qualifier Q; both given must agree."""
+    if qualifier and ref_qualifier and qualifier != ref_qualifier:
+        raise UsageError(f"two qualifiers given: {ref_qualifier!r} in FUNCTION and --qualifier {qualifier!r}",
+                         hint="give the qualifier once")
+    return qualifier or ref_qualifier
+
+
 def show(function: ShowFunctionArg = None) -> None:
     """Show reserved and provisioned concurrency of a function, and the account's figures.
 
@@ -190,10 +198,7 @@ def set_(
         return
 
     count = core.parse_count(provisioned, "--provisioned", minimum=1)
-    if qualifier and ref_qualifier and qualifier != ref_qualifier:
-        raise UsageError(f"two qualifiers given: {ref_qualifier!r} in FUNCTION and --qualifier {qualifier!r}",
-                         hint="give the qualifier once")
-    q = core.validate_qualifier(qualifier or ref_qualifier)
+    q = core.validate_qualifier(_one_qualifier(ref_qualifier, qualifier))
     if timeout < 1:
         raise UsageError(f"--timeout {timeout}: must be at least 1 second")
     session = aws()
@@ -237,10 +242,7 @@ def clear(
     from lambdactl.core import concurrency as core
 
     name, ref_qualifier = resolve_function(function)
-    if qualifier and ref_qualifier and qualifier != ref_qualifier:
-        raise UsageError(f"two qualifiers given: {ref_qualifier!r} in FUNCTION and --qualifier {qualifier!r}",
-                         hint="give the qualifier once")
-    q = qualifier or ref_qualifier
+    q = _one_qualifier(ref_qualifier, qualifier)
     if not reserved and not provisioned:
         if q:
             provisioned = True

@@ -234,7 +234,7 @@ def alias_set(
 
       lambdactl alias set orders-api live --weight 8=10      # keep the primary, 10% to 8
     """
-    from lambdactl.core.aliases import get_alias, parse_version, parse_weights, set_alias
+    from lambdactl.core.aliases import alias_record, get_alias, parse_version, parse_weights, set_alias
 
     if version is None and not weight and description is None:
         raise UsageError("missing --version", hint="e.g. --version 7 (a published version number)")
@@ -254,9 +254,9 @@ def alias_set(
             raise UsageError(f"missing --version: alias {alias} does not exist yet",
                              hint=f"e.g. 'lambdactl alias set {name} {alias} --version 7' creates it")
         v = str(cur.get("FunctionVersion"))
-        if not w and description is not None:
-            w = next(iter((((cur.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}).items())), None)
-            w = (w[0], round(w[1] * 100, 6)) if w else None  # a description-only change keeps the routing
+        if not w and description is not None:   # a description-only change keeps the routing
+            rec = alias_record(name, cur)
+            w = (rec["canary_version"], rec["canary_percent"]) if rec["canary_version"] else None
     result = set_alias(session, name, alias, v, w, description)
     if result["status"] == "unchanged":
         say(f"unchanged: {result['message']}")
@@ -351,13 +351,12 @@ def alias_promote(args: AliasArgs = None) -> None:
 
       lambdactl alias promote orders-api live --yes
     """
-    from lambdactl.core.aliases import promote, require_alias
+    from lambdactl.core.aliases import alias_record, promote, require_alias
 
     name, alias = _fn_alias(args)
     session = aws()
-    cur = require_alias(session, name, alias)
-    canary = list(((cur.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}).keys())
-    if canary and not confirm(f"Promote version {canary[0]} to all traffic of alias {alias} ({name})?"):
+    canary = alias_record(name, require_alias(session, name, alias))["canary_version"]
+    if canary and not confirm(f"Promote version {canary} to all traffic of alias {alias} ({name})?"):
         say("not promoted")
         raise typer.Exit(1)
     result = promote(session, name, alias)

@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from lambdactl.aws import AwsSession, retry
+from lambdactl.aws import AwsSession, error_code, retry
+from lambdactl.core.naming import short_name as _short
 from lambdactl.core.versions import alias_routes, function_not_found, get_aliases, get_versions
 from lambdactl.errors import Interrupted, NotFoundError, OperationError, UsageError
 
@@ -187,12 +188,6 @@ def _change(function: str, alias: str, status: str, before: dict | None, after: 
 
 # --- reading ------------------------------------------------------------------------------
 
-def _short(name: str) -> str:
-    from lambdactl.core.naming import short_name
-
-    return short_name(name)
-
-
 def get_alias(aws: AwsSession, function: str, alias: str) -> dict | None:
     """The raw alias, None if the alias does not exist; NotFoundError if the function does not."""
     from botocore.exceptions import ClientError
@@ -201,22 +196,16 @@ def get_alias(aws: AwsSession, function: str, alias: str) -> dict | None:
     try:
         return retry(lambda: lam.get_alias(FunctionName=function, Name=alias))
     except ClientError as exc:
-        from lambdactl.aws import error_code
-
         if error_code(exc) != "ResourceNotFoundException":
             raise
         msg = (exc.response.get("Error", {}).get("Message") or "").lower()
         if "alias" in msg:
             return None
     # Function missing, or an ambiguous message: tell them apart.
-    try:
-        lam.get_function_configuration(FunctionName=function)
-    except ClientError as exc:
-        from lambdactl.aws import error_code
+    from lambdactl.core.functions import get_configuration
 
-        if error_code(exc) == "ResourceNotFoundException":
-            raise function_not_found(function) from None
-        raise
+    if get_configuration(aws, function) is None:
+        raise function_not_found(function)
     return None
 
 
@@ -288,8 +277,6 @@ def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
         try:
             return retry(lambda: lam.create_alias(**kwargs))
         except ClientError as exc:
-            from lambdactl.aws import error_code
-
             if error_code(exc) == "ResourceConflictException" and "exist" in str(exc).lower():
                 current = require_alias(aws, function, alias)   # created concurrently: update it
             else:
@@ -302,8 +289,6 @@ def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
     try:
         return retry(lambda: lam.update_alias(**kwargs))
     except ClientError as exc:
-        from lambdactl.aws import error_code
-
         if error_code(exc) == "PreconditionFailedException":
             raise OperationError(f"alias {alias} changed while lambdactl was updating it; nothing was changed",
                                  hint="re-run the command; re-running is safe") from None
@@ -354,8 +339,6 @@ def delete_alias(aws: AwsSession, function: str, alias: str) -> dict:
     try:
         retry(lambda: aws.client("lambda").delete_alias(FunctionName=function, Name=alias))
     except ClientError as exc:
-        from lambdactl.aws import error_code
-
         if error_code(exc) == "ResourceNotFoundException":
             raise alias_not_found(function, alias) from None
         raise
@@ -524,7 +507,7 @@ def shift_alias(aws: AwsSession, function: str, alias: str, *, to: Any = None,
     n = len(steps)
     applied: list[str] = []
 
-    def roll_back(reason: str, result: CheckResult | None) -> None:
+    def roll_back(reason: str) -> None:
         nonlocal state
         latest = require_alias(aws, function, alias)
         new = _write_alias(aws, function, alias, primary, None, None, latest)
@@ -540,10 +523,10 @@ def shift_alias(aws: AwsSession, function: str, alias: str, *, to: Any = None,
         for i, p in enumerate(steps, 1):
             last = i == n
             args = (target, None) if p == 100 else (primary, (target, p))
-            if alias_record(name, state)["routes"] != _desired_routes(*args):
+            rec = alias_record(name, state)
+            if rec["routes"] != _desired_routes(*args):
                 state = _write_alias(aws, function, alias, args[0], args[1], None, state)
-            new = state
-            rec = alias_record(name, new)
+                rec = alias_record(name, state)
             log.append({"percent": p, "routes": rec["routes"], "checks": []})
             applied.append(f"alias {alias} → {rec['routing']}")
             say(f"[{i}/{n}] alias {alias}: {rec['routing']}")
@@ -565,7 +548,7 @@ def shift_alias(aws: AwsSession, function: str, alias: str, *, to: Any = None,
                     log[-1]["checks"].append(result.to_dict())
                     if not result.ok:
                         say(f"      check failed: {result.message}")
-                        roll_back(result.message, result)
+                        roll_back(result.message)
                     if clock() >= deadline:
                         say(f"      check ok: {result.message}")
                 if clock() >= deadline:

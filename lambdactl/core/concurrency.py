@@ -129,9 +129,11 @@ class AccountSettings:
     available: bool = False
     note: str | None = None
 
-    @property
-    def effective_limit(self) -> int:
-        return self.limit if self.limit is not None else DEFAULT_ACCOUNT_LIMIT
+    def reserved_by_others(self, own: int | None) -> int | None:
+        """What the other functions reserve (limit − unreserved − own), None without the figures."""
+        if self.available and self.limit is not None and self.unreserved is not None:
+            return max(0, self.limit - self.unreserved - (own or 0))
+        return None
 
 
 def account_settings(aws: AwsSession) -> AccountSettings:
@@ -157,11 +159,9 @@ def account_settings(aws: AwsSession) -> AccountSettings:
 
 
 def _function_names(aws: AwsSession) -> list[str]:
-    lam = aws.client("lambda")
-    names: list[str] = []
-    for page in lam.get_paginator("list_functions").paginate():
-        names.extend(f["FunctionName"] for f in page.get("Functions", []))
-    return sorted(names)
+    from lambdactl.core.functions import list_functions
+
+    return [f["name"] for f in list_functions(aws)]    # sorted by name
 
 
 def _reserved_map(aws: AwsSession, names: list[str]) -> dict[str, int | None]:
@@ -198,8 +198,8 @@ def reserved_capacity(aws: AwsSession, name: str, *, own: int | None = None,
     settings = settings or account_settings(aws)
     if own is None:
         own = get_reserved(aws, name)
-    if settings.available and settings.limit is not None and settings.unreserved is not None:
-        others = max(0, settings.limit - settings.unreserved - (own or 0))
+    others = settings.reserved_by_others(own)
+    if others is not None:
         limit = settings.limit
     else:
         me = short_name(name)
@@ -427,8 +427,7 @@ def set_provisioned(aws: AwsSession, name: str, qualifier: str, count: int) -> d
     """Request ``count`` provisioned environments on an alias or version. Re-setting the same
     count (not FAILED) is "unchanged". Does not wait: see :func:`wait_provisioned`."""
     count = parse_count(count, "--provisioned", minimum=1)
-    validate_qualifier(qualifier)
-    cfg = check_provisioned_target(aws, name, qualifier)
+    cfg = check_provisioned_target(aws, name, qualifier)    # validates the qualifier first
     memory, arch = _memory_arch(cfg)
     existing = list_provisioned(aws, name)
     if existing is None:
@@ -526,11 +525,8 @@ def clear_provisioned(aws: AwsSession, name: str, qualifier: str) -> dict:
 # --- views --------------------------------------------------------------------------------------
 
 def _account_record(settings: AccountSettings, own: int | None) -> dict:
-    others = None
-    if settings.available and settings.limit is not None and settings.unreserved is not None:
-        others = max(0, settings.limit - settings.unreserved - (own or 0))
     return {"limit": settings.limit, "unreserved": settings.unreserved,
-            "reserved_by_other_functions": others,
+            "reserved_by_other_functions": settings.reserved_by_others(own),
             "source": "GetAccountSettings" if settings.available else "unavailable"}
 
 

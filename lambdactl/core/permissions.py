@@ -305,8 +305,7 @@ def ensure_permission(aws, function: str, spec: PermissionSpec, *, dry_run: bool
 
 def add_permission(aws, function: str, spec: PermissionSpec) -> dict:
     """``permission add``: the record of the statement plus ``status`` and any ``warning``."""
-    validate(spec)
-    result = ensure_permission(aws, function, spec)
+    result = ensure_permission(aws, function, spec)     # validates spec before any AWS call
     return {"function": function, "statement_id": result["statement_id"], "status": result["status"],
             "principal": spec.principal, "action": spec.action, "source_arn": spec.source_arn,
             "source_account": spec.source_account, "qualifier": spec.qualifier,

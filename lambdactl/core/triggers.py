@@ -257,9 +257,7 @@ def validate_pattern(pattern: Any, path: str = "pattern") -> None:
 def _norm_input(o: dict, fail) -> Any:
     if "input" not in o:
         return None
-    raw = o["input"]
-    value = load_json_arg(raw, "--input", fail) if isinstance(raw, str) else raw
-    return value
+    return load_json_arg(o["input"], "--input", fail)   # a parsed value passes through
 
 
 def _norm_rule(kind: str, o: dict, fail, where: str) -> dict:
@@ -883,6 +881,11 @@ def _put_rule(events, name: str, bus: str, description: str | None, want: dict) 
 
 # Event source mappings -----------------------------------------------------------------------------
 
+# Retried on mapping updates/deletes (a mapping still being created or updated is "in use").
+_ESM_RETRY_CODES = {"ResourceConflictException", "ResourceInUseException", "TooManyRequestsException",
+                    "ServiceException"}
+
+
 def _list_mappings(lam, function_ref: str, source_arn: str | None = None) -> list[dict]:
     from lambdactl.aws import retry
 
@@ -939,8 +942,7 @@ def _ensure_esm(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
             changes.append((k, cur[k], v))
         if diff and not dry_run:
             retry(lambda: lam.update_event_source_mapping(UUID=m["UUID"], **diff),
-                  codes={"ResourceConflictException", "ResourceInUseException", "TooManyRequestsException",
-                         "ServiceException"})
+                  codes=_ESM_RETRY_CODES)
         return _result(target, spec.kind, m["UUID"], arn, "updated" if diff else "unchanged", [], changes,
                        **details)
     changes.append(("event source mapping", None, arn))
@@ -1062,15 +1064,21 @@ def _norm_cors(c: dict | None) -> dict | None:
     return out or None
 
 
+def _url_kw(target: Target) -> dict[str, Any]:
+    """FunctionName (+ Qualifier) for the function URL APIs."""
+    kw: dict[str, Any] = {"FunctionName": target.name}
+    if target.qualifier:
+        kw["Qualifier"] = target.qualifier
+    return kw
+
+
 def _get_url_config(aws, target: Target) -> dict | None:
     from botocore.exceptions import ClientError
 
     from lambdactl.aws import retry
 
     lam = aws.client("lambda")
-    kw: dict[str, Any] = {"FunctionName": target.name}
-    if target.qualifier:
-        kw["Qualifier"] = target.qualifier
+    kw = _url_kw(target)
     try:
         return retry(lambda: lam.get_function_url_config(**kw))
     except ClientError as exc:
@@ -1084,9 +1092,7 @@ def _ensure_url(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
 
     o = spec.opts
     lam = aws.client("lambda")
-    kw: dict[str, Any] = {"FunctionName": target.name}
-    if target.qualifier:
-        kw["Qualifier"] = target.qualifier
+    kw = _url_kw(target)
     cur = _get_url_config(aws, target)
     changes: list[tuple] = []
     url = cur.get("FunctionUrl") if cur else None
@@ -1159,8 +1165,6 @@ DECLARED_TAG = "lambdactl:declared-triggers"
 
 
 def declared_id(key: str) -> str:
-    import hashlib
-
     return hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
@@ -1296,10 +1300,9 @@ def _list_rule_triggers(aws, target: Target, policy: list[dict], consumed: set[s
                             if r["principal"] == "events.amazonaws.com" and r["source_arn"] == arn)
             if rule.get("ScheduleExpression"):
                 kind, source = "schedule", rule["ScheduleExpression"]
-                details = {"rule": name, "bus": bus}
             else:
                 kind, source = "eventbridge", rule.get("EventPattern") or "-"
-                details = {"rule": name, "bus": bus}
+            details = {"rule": name, "bus": bus}
             tid = name if bus == "default" else f"{bus}/{name}"
             out.append(Trigger(tid, kind, source, (rule.get("State") or "ENABLED").lower(), _is_managed_rule(rule),
                                details, key=f"rule:{bus}/{name}",
@@ -1402,8 +1405,7 @@ def remove(aws, target: Target, t: Trigger) -> dict:
     if how == "esm":
         lam = aws.client("lambda")
         retry(lambda: lam.delete_event_source_mapping(UUID=t.ref["uuid"]),
-              codes={"ResourceConflictException", "ResourceInUseException", "TooManyRequestsException",
-                     "ServiceException"})
+              codes=_ESM_RETRY_CODES)
     elif how == "s3":
         bucket = t.ref["bucket"]
         doc = _get_notifications(aws, bucket)
@@ -1445,9 +1447,7 @@ def remove(aws, target: Target, t: Trigger) -> dict:
             lambda r: r["principal"] == "sns.amazonaws.com" and r["source_arn"] == topic, target.qualifier)
     elif how == "url":
         lam = aws.client("lambda")
-        kw: dict[str, Any] = {"FunctionName": target.name}
-        if target.qualifier:
-            kw["Qualifier"] = target.qualifier
+        kw = _url_kw(target)
         retry(lambda: lam.delete_function_url_config(**kw))
         policy = read_policy(aws, target.name, target.qualifier)
         removed_perms = remove_managed(aws, target.name, policy, _is_url_statement, target.qualifier)
