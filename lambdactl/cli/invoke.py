@@ -296,7 +296,7 @@ def _run_local(function, body: bytes, *, repeat: int, env, raw: bool, out: Path 
 
 
 def _repeat_summary(results) -> str:
-    from lambdactl.core.batch import percentile
+    from lambdactl.core.stats import percentile
 
     cold = [r for r in results if r.cold]
     warm = sorted(r.duration_ms for r in results if not r.cold)

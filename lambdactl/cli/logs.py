@@ -61,8 +61,9 @@ def _json_format(value: str | None) -> str:
     return value
 
 
-def _writer(fmt: str, renderer, verbose: bool):
-    """A function that turns one event into the text to print ('' to skip)."""
+def _writer(fmt: str, renderer):
+    """A function that turns one event into the text to print. Events are already selected
+    (``keep=renderer.visible`` except for -o json, which prints every event)."""
     from lambdactl.output import to_json
 
     if fmt == "json":
@@ -71,19 +72,11 @@ def _writer(fmt: str, renderer, verbose: bool):
         from lambdactl.output import iso
 
         def text(ev) -> str:
-            if not verbose and ev.hidden_by_default:
-                return ""
             msg = renderer.body(ev).replace("\t", " ").replace("\r", " ").replace("\n", " ")
             return f"{iso(ev.timestamp)}\t{ev.stream}\t{ev.request_id or ''}\t{msg}\n"
 
         return text
-
-    def table(ev) -> str:
-        if not renderer.visible(ev):
-            return ""
-        return renderer.render(ev) + "\n"
-
-    return table
+    return lambda ev: renderer.render(ev) + "\n"
 
 
 def _quiet_pipe() -> None:
@@ -163,7 +156,7 @@ def tail(
     jf = _json_format(json_format)
     fmt = s.output_format
     renderer = core.Renderer(utc=utc, json_format=jf, verbose=s.verbose, style=lambda t, c: style(t, c))
-    write = _writer(fmt, renderer, s.verbose)
+    write = _writer(fmt, renderer)
     keep = None if fmt == "json" else renderer.visible     # --limit counts the lines shown
 
     session = aws()
@@ -177,10 +170,8 @@ def tail(
     try:
         if not follow:
             for ev in core.fetch(session, query, start_ms, end_ms, limit=limit, grep=rx, keep=keep):
-                text = write(ev)
-                if text:
-                    out.write(text)
-                    shown += 1
+                out.write(write(ev))
+                shown += 1
             out.flush()
             if shown == 0 and fmt != "json":
                 from lambdactl.output import info
@@ -198,14 +189,10 @@ def tail(
         for batch in core.follow_batches(session, query, start_ms, poll_interval=poll_interval,
                                          backlog_limit=limit, grep=rx, keep=keep,
                                          on_transient=on_transient):
-            wrote = False
             for ev in batch:
-                text = write(ev)
-                if text:
-                    out.write(text)
-                    shown += 1
-                    wrote = True
-            if wrote:
+                out.write(write(ev))
+                shown += 1
+            if batch:
                 out.flush()
     except KeyboardInterrupt:
         from lambdactl.errors import Interrupted

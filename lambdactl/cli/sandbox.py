@@ -43,13 +43,13 @@ def start(
     from lambdactl.core.sandbox import require_moto
 
     require_moto()
-    existing = sandbox_state.running_endpoint()
+    existing = sandbox_state.running()
     if existing:
         if detach:
-            say(f"sandbox already running at {existing}")
-            _print_start(existing, sandbox_state.read().get("pid"))
+            say(f"sandbox already running at {existing['endpoint']}")
+            _print_start(existing["endpoint"], existing["pid"])
             return
-        raise UsageError(f"a detached sandbox is already running at {existing}",
+        raise UsageError(f"a detached sandbox is already running at {existing['endpoint']}",
                          hint="'lambdactl sandbox stop' first, or use it with --sandbox")
     if detach:
         _start_detached(port)
@@ -153,10 +153,10 @@ def status() -> None:
     """
     from lambdactl.core import sandbox_state
 
-    ep = sandbox_state.running_endpoint()
-    if not ep:
+    d = sandbox_state.running()
+    if not d:
         raise NotFoundError("the sandbox is not running", hint="start it with 'lambdactl sandbox start --detach'")
-    d = sandbox_state.read() or {}
+    ep = d["endpoint"]
     from lambdactl.core.sandbox import env_exports
 
     rec = {"status": "running", "endpoint": ep, "pid": d.get("pid"), "environment": env_exports(ep)}

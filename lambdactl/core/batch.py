@@ -14,14 +14,11 @@ Public API:
 from __future__ import annotations
 
 import json
-import math
-import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import BinaryIO, Callable
 
 from lambdactl.errors import Interrupted, LambdactlError, NotFoundError, UsageError
 
@@ -75,14 +72,6 @@ def _r(v: float | None) -> float | None:
     return None if v is None else round(v, 2)
 
 
-def percentile(sorted_values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return None
-    k = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[min(k, len(sorted_values)) - 1]
-
-
 def _not_json(name: str):
     raise ValueError(f"{name} is not a JSON value")
 
@@ -109,21 +98,9 @@ def parse_lines(data: bytes) -> list[BatchLine]:
 
 def read_events(path: str, stdin: BinaryIO | None = None) -> list[BatchLine]:
     """Read a JSONL events file (``-`` = stdin)."""
-    if path == "-":
-        stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin)
-        data = stream.read()
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-    else:
-        p = Path(path).expanduser()
-        try:
-            data = p.read_bytes()
-        except FileNotFoundError:
-            raise UsageError(f"batch file not found: {path}", hint="one JSON payload per line (JSONL)")
-        except IsADirectoryError:
-            raise UsageError(f"batch file is a directory: {path}")
-        except OSError as exc:
-            raise UsageError(f"cannot read batch file {path}: {exc.strerror}")
+    from lambdactl.core.payload import read_file, read_stdin
+
+    data = read_stdin(stdin) if path == "-" else read_file(path, "batch file", "one JSON payload per line (JSONL)")
     return parse_lines(data)
 
 
@@ -243,9 +220,11 @@ def run_batch(lines: list[BatchLine], invoke_one: Callable[[bytes], dict], *, co
 
 
 def _finish(summary: BatchSummary, durations: list[float], start: float) -> None:
+    from lambdactl.core.stats import percentile
+
     summary.elapsed_s = time.perf_counter() - start
-    s = sorted(durations)
-    summary.p50_ms, summary.p90_ms, summary.p99_ms = percentile(s, 50), percentile(s, 90), percentile(s, 99)
+    summary.p50_ms, summary.p90_ms, summary.p99_ms = (percentile(durations, 50), percentile(durations, 90),
+                                                      percentile(durations, 99))
     summary.throughput = summary.count / summary.elapsed_s if summary.elapsed_s > 0 else 0.0
 
 
@@ -279,7 +258,3 @@ def local_invoker(pool) -> Callable[[bytes], dict]:
         return _outcome(r.payload, r.function_error)
 
     return one
-
-
-def summary_record(summary: BatchSummary) -> dict[str, Any]:
-    return summary.to_dict()

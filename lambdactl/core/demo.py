@@ -46,11 +46,11 @@ def _steps() -> list[tuple[str, str]]:
 def _environment(endpoint: str, workdir: Path):
     keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
             "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "LAMBDACTL_CONFIG", "LAMBDACTL_OUTPUT")
+    from lambdactl.core.sandbox import env_exports
+
     saved = {k: os.environ.get(k) for k in keys}
     cwd = os.getcwd()
-    os.environ.update({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test",
-                       "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
-                       "AWS_DEFAULT_REGION": "us-east-1"})
+    os.environ.update(env_exports(endpoint))
     for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "LAMBDACTL_CONFIG", "LAMBDACTL_OUTPUT"):
         os.environ.pop(k, None)
     os.chdir(workdir)

@@ -75,14 +75,6 @@ def body_value(payload: bytes | None) -> Any:
         return payload.decode("utf-8", "replace")
 
 
-def is_json(payload: bytes) -> bool:
-    try:
-        json.loads(payload)
-        return True
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return False
-
-
 def pretty_body(payload: bytes) -> str:
     """Pretty JSON when the body is JSON, else the body as text (no trailing newline added)."""
     if not payload:

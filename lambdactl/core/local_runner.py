@@ -169,13 +169,6 @@ class InvocationResult:
             out.append((ts or self.ended_ms, line))
         return out
 
-    @property
-    def report_line(self) -> str:
-        for line in self.logs.splitlines():
-            if line.startswith("REPORT "):
-                return line
-        return ""
-
     def log_tail_b64(self, limit: int = LOG_TAIL_BYTES) -> str:
         """The last ``limit`` bytes of the logs, base64 — what ``LogType=Tail`` returns."""
         return base64.b64encode(self.logs.encode("utf-8")[-limit:]).decode("ascii")
@@ -227,16 +220,10 @@ class Worker:
         self._log_pos = 0
         self._pending_init: dict | None = None     # set between spawn and the first invoke
         self._max_rss_kb = 0
-        self.log_stream_name = spec.new_log_stream_name()
-        self.invocations = 0
-        self.cold_starts = 0
+        self.log_stream = spec.new_log_stream_name()     # new for each fresh process
         self.closed = False
 
     # --- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def log_stream(self) -> str:
-        return self.log_stream_name
 
     @property
     def alive(self) -> bool:
@@ -265,7 +252,7 @@ class Worker:
         code_dir = Path(spec.code_dir).resolve()
         if not code_dir.is_dir():
             raise RunnerError(f"code directory not found: {code_dir}")
-        self.log_stream_name = spec.new_log_stream_name()
+        self.log_stream = spec.new_log_stream_name()
         self._log = tempfile.TemporaryFile(mode="a+b", prefix="lambdactl-worker-")
         self._log_pos = 0
         to_child_r, to_child_w = os.pipe()
@@ -275,7 +262,7 @@ class Worker:
             self._proc = subprocess.Popen(
                 [spec.python, "-u", WORKER_SCRIPT, str(to_child_r), str(from_child_w)],
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, cwd=str(code_dir),
-                env=spec.runtime_environment(self.log_stream_name), pass_fds=(to_child_r, from_child_w),
+                env=spec.runtime_environment(self.log_stream), pass_fds=(to_child_r, from_child_w),
                 start_new_session=True, close_fds=True)
         except OSError as exc:
             for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
@@ -290,7 +277,7 @@ class Worker:
                 "function": {"function_name": spec.function_name, "function_version": spec.version,
                              "invoked_function_arn": spec.invoked_arn or spec.function_arn,
                              "memory_limit_in_mb": spec.memory_mb, "log_group_name": spec.log_group_name,
-                             "log_stream_name": self.log_stream_name}}
+                             "log_stream_name": self.log_stream}}
         try:
             self._send(init)
             header, _ = self._recv(time.monotonic() + max(INIT_TIMEOUT_S, float(spec.timeout_s)))
@@ -301,7 +288,6 @@ class Worker:
                 "errorMessage": f"Init phase exceeded {max(INIT_TIMEOUT_S, float(spec.timeout_s)):.0f} seconds",
                 "errorType": "Runtime.InitTimeout", "stackTrace": []}}
         init_ms = (time.perf_counter() - t0) * 1000
-        self.cold_starts += 1
         if header is None:
             code = self._reap()
             header = {"type": "init_error", "error": {
@@ -437,9 +423,10 @@ class Worker:
         return data.decode("utf-8", "replace")
 
     def _track_rss(self, header: dict | None) -> None:
+        """The peak RSS the worker reported; read from /proc when it could not report (a timeout)."""
         kb = (header or {}).get("max_rss_kb") or 0
-        if self._proc is not None:
-            kb = max(kb, _vm_hwm_kb(self._proc.pid) or 0)
+        if not kb and self._proc is not None:
+            kb = _vm_hwm_kb(self._proc.pid) or 0
         self._max_rss_kb = max(self._max_rss_kb, int(kb))
 
     # --- invoke --------------------------------------------------------------------------
@@ -468,7 +455,6 @@ class Worker:
                 init_output = self._pending_init["output"]
                 init_error = self._pending_init["error"]
                 self._pending_init = None
-            self.invocations += 1
             version = self.spec.version
             memory = self.spec.memory_mb
             if init_error is not None:
@@ -537,11 +523,6 @@ class Worker:
             return result
 
     def _kill_keep_log(self) -> None:
-        proc = self._proc
-        if proc is not None:
-            hwm = _vm_hwm_kb(proc.pid)
-            if hwm:
-                self._max_rss_kb = max(self._max_rss_kb, hwm)
         log, self._log = self._log, None
         self._kill()
         self._log = log
@@ -585,7 +566,6 @@ class Worker:
         logs = (init_output + (init_line if init_output.endswith("\n") or not init_output else "\n" + init_line)
                 + f"START RequestId: {rid} Version: {self.spec.version}\nEND RequestId: {rid}\n{report_line}\n")
         report = _report(rid, 0.0, self.spec.memory_mb, max_mb, init_ms, status)
-        self._pending_init = None
         return InvocationResult(request_id=rid, payload=body, function_error="Unhandled", logs=logs,
                                 output=init_output, report=report, duration_ms=0.0, init_duration_ms=init_ms,
                                 cold=True, timed_out=False, max_memory_used_mb=max_mb, version=self.spec.version,

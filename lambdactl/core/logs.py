@@ -148,16 +148,18 @@ def resolve_log_group(aws, function: str) -> LogTarget:
     """
     from botocore.exceptions import ClientError
 
+    from lambdactl.core.functions import get_configuration
     from lambdactl.core.naming import short_name
 
     name = short_name(function)
     try:
-        cfg = aws.client("lambda").get_function_configuration(FunctionName=function)
+        cfg = get_configuration(aws, function)
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException" or code in _ACCESS_CODES:
-            return LogTarget(name, default_log_group(name), None)
-        raise
+        if exc.response.get("Error", {}).get("Code", "") not in _ACCESS_CODES:
+            raise
+        cfg = None
+    if cfg is None:
+        return LogTarget(name, default_log_group(name), None)
     group = ((cfg.get("LoggingConfig") or {}).get("LogGroup") or "").strip()
     if group:
         return LogTarget(cfg.get("FunctionName", name), group, cfg, custom_group=group != default_log_group(name))
@@ -328,21 +330,18 @@ def parse_event(raw: dict, ctx: RequestContext | None = None) -> LogEvent:
             ev.request_id = m.group("rid")
             body = m.group("msg").strip()
     data = _json_or_none(body)
-    if isinstance(data, dict):
-        if _apply_json_log(ev, data, ctx):
-            ev.body = body
-            ev.json_body = data
-            return ev
     ev.body = body
     ev.json_body = data
+    if isinstance(data, dict):
+        _apply_json_log(ev, data, ctx)
+        return ev
     if ev.request_id is None and ctx is not None:
         ev.request_id = ctx.current(ev.stream)
     if ev.level:
         lv = ev.level.upper()
         ev.error = ev.error or lv in _ERROR_LEVELS
         ev.warning = lv in _WARN_LEVELS
-    if not ev.error and (_ERROR_LINE.match(body) or (isinstance(data, dict) and "errorType" in data
-                                                      and "errorMessage" in data)):
+    if not ev.error and _ERROR_LINE.match(body):
         ev.error = True
     if "Task timed out after" in body and ev.type == "log":
         ev.type = "timeout"
@@ -350,9 +349,9 @@ def parse_event(raw: dict, ctx: RequestContext | None = None) -> LogEvent:
     return ev
 
 
-def _apply_json_log(ev: LogEvent, data: dict, ctx: RequestContext | None) -> bool:
+def _apply_json_log(ev: LogEvent, data: dict, ctx: RequestContext | None) -> None:
     """Lambda's JSON log format: platform events (``platform.report``...) and application lines
-    with ``level``/``requestId``. Returns True when ``ev`` is fully classified."""
+    with ``level``/``requestId``; classifies ``ev`` fully."""
     etype = data.get("type")
     record = data.get("record") if isinstance(data.get("record"), dict) else {}
     if isinstance(etype, str) and etype.startswith("platform."):
@@ -365,7 +364,7 @@ def _apply_json_log(ev: LogEvent, data: dict, ctx: RequestContext | None) -> boo
                 ev.error = bool(rep.status and rep.status.lower() in ("timeout", "error", "failure"))
                 if ctx and rid:
                     ctx.end(ev.stream, rid)
-                return True
+                return
         if etype == "platform.start":
             ev.type = "start"
             if ctx and rid:
@@ -376,7 +375,7 @@ def _apply_json_log(ev: LogEvent, data: dict, ctx: RequestContext | None) -> boo
                 ev.error = True
         else:
             ev.type = "platform"
-        return True
+        return
     level = data.get("level") or data.get("levelname")
     rid = data.get("requestId") or data.get("AWSRequestId") or data.get("aws_request_id")
     if isinstance(level, str):
@@ -392,7 +391,6 @@ def _apply_json_log(ev: LogEvent, data: dict, ctx: RequestContext | None) -> boo
         ev.error = True
     if "Task timed out after" in str(data.get("message", "")) or "Task timed out after" in str(data.get("errorMessage", "")):
         ev.type, ev.error = "timeout", True
-    return True
 
 
 # --- fetching ---------------------------------------------------------------------------------
@@ -791,14 +789,15 @@ def set_retention(aws, target: LogTarget, days: int | None) -> dict:
             raise _missing_group(target)
         try:
             retry(lambda: client.create_log_group(logGroupName=target.log_group))
+            g = {"logGroupName": target.log_group}         # new: no retention yet (read back below)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
                 mine = _translate(exc, target.log_group, "CreateLogGroup")
                 if mine is not None:
                     raise mine from None
                 raise
+            g = describe_group(aws, target.log_group) or {"logGroupName": target.log_group}
         status = "created"
-        g = describe_group(aws, target.log_group) or {"logGroupName": target.log_group}
     elif g.get("retentionInDays") == days:
         return _retention_record(target, g, "unchanged")
     try:

@@ -71,22 +71,25 @@ def parse_json(text: str | bytes, source: str = "payload") -> Any:
                          hint=f"near: {_excerpt(text, exc.lineno, exc.colno)!s}") from None
 
 
-def _read_file(path: str) -> bytes:
+def read_file(path: str, what: str = "payload file",
+              not_found_hint: str = "check the path (relative to the current directory)") -> bytes:
+    """The bytes of ``path``; UsageError naming ``what`` when it cannot be read."""
     p = Path(path).expanduser()
     try:
         return p.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"payload file not found: {path}", hint="check the path (relative to the current directory)")
+        raise UsageError(f"{what} not found: {path}", hint=not_found_hint)
     except IsADirectoryError:
-        raise UsageError(f"payload file is a directory: {path}")
+        raise UsageError(f"{what} is a directory: {path}")
     except OSError as exc:
-        raise UsageError(f"cannot read payload file {path}: {exc.strerror}")
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}")
     except ValueError:   # a NUL byte or an unencodable character in the name
-        raise UsageError(f"invalid payload file name: {path.encode('utf-8', 'backslashreplace').decode()!r}",
+        raise UsageError(f"invalid {what} name: {path.encode('utf-8', 'backslashreplace').decode()!r}",
                          hint="check the path") from None
 
 
-def _read_stdin(stdin: BinaryIO | None) -> bytes:
+def read_stdin(stdin: BinaryIO | None = None) -> bytes:
+    """All of ``stdin`` (default: the process's stdin) as bytes."""
     stream = stdin
     if stream is None:
         stream = getattr(sys.stdin, "buffer", sys.stdin)
@@ -178,16 +181,16 @@ def load_payload(payload: str | None = None, *, payload_file: str | None = None,
     source = "payload"
     if payload_file is not None:
         if payload_file == "-":
-            raw, source = _read_stdin(stdin), "stdin"
+            raw, source = read_stdin(stdin), "stdin"
         else:
-            raw, source = _read_file(payload_file), payload_file
+            raw, source = read_file(payload_file), payload_file
     elif payload is not None:
         if payload == "-" or payload == "@-":
-            raw, source = _read_stdin(stdin), "stdin"
+            raw, source = read_stdin(stdin), "stdin"
         elif payload.startswith("@"):
             if len(payload) == 1:
                 raise UsageError("'@' needs a file name", hint="e.g. @event.json")
-            raw, source = _read_file(payload[1:]), payload[1:]
+            raw, source = read_file(payload[1:]), payload[1:]
         else:
             # Bytes that were not UTF-8 in argv arrive as lone surrogates: back to the bytes, so
             # parse_json reports "not UTF-8 text" (an error with a hint, not a crash).

@@ -9,7 +9,6 @@ group, so ``lambdactl logs`` and ``stats`` work. Needs the ``sandbox`` extra (mo
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -21,7 +20,6 @@ import time
 import uuid
 import zipfile
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -43,12 +41,6 @@ def require_moto() -> None:
                          hint="pip install 'lambdactl[sandbox]'")
 
 
-@dataclass
-class _Pool:
-    idle: list = field(default_factory=list)
-    busy: int = 0
-
-
 class SandboxApp:
     """WSGI app: intercepts Invoke, passes everything else to moto."""
 
@@ -56,15 +48,14 @@ class SandboxApp:
         require_moto()
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        from lambdactl.core.sandbox_state import cache_dir as default_cache
+        from lambdactl.core.deps import default_cache_dir
 
         self.moto = DomainDispatcherApplication(create_backend_app)
-        self.cache = Path(cache_dir or default_cache()) / "sandbox-code"
+        self.cache = Path(cache_dir or default_cache_dir()) / "sandbox-code"
         self.cache.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._pools: dict[tuple, _Pool] = {}
+        self._pools: dict[tuple, list] = {}        # environment key -> idle workers
         self._inflight: dict[str, int] = {}
-        self.invocations = 0
         self.endpoint: str | None = None
 
     # -- WSGI ------------------------------------------------------------------------------
@@ -113,6 +104,8 @@ class SandboxApp:
     def _invoke(self, environ, fn_ref: str):
         from moto.iam.models import get_account_id_from
 
+        from lambdactl.core.naming import parse_function_ref, short_name
+
         auth = environ.get("HTTP_AUTHORIZATION", "")
         cm = _CRED_RE.search(auth)
         access_key, region = (cm.group(1), cm.group(2)) if cm else ("test", "us-east-1")
@@ -120,14 +113,12 @@ class SandboxApp:
         backend = _lambda_backend(account, region)
         qs = parse_qs(environ.get("QUERY_STRING", ""))
         qualifier = (qs.get("Qualifier") or [None])[0]
-        name = fn_ref
-        if name.startswith("arn:"):
-            parts = name.split(":")
-            name = parts[6]
-            if len(parts) > 7:
-                qualifier = qualifier or parts[7]
-        elif ":" in name:
-            name, qualifier = name.split(":", 1)
+        try:
+            base, ref_qualifier = parse_function_ref(fn_ref)
+        except UsageError:
+            return None  # let moto answer a malformed name
+        name = short_name(base)
+        qualifier = qualifier or ref_qualifier
         try:
             latest = backend.get_function(name)
         except Exception:
@@ -171,8 +162,7 @@ class SandboxApp:
         if result.function_error:
             headers["X-Amz-Function-Error"] = result.function_error
         if log_type == "Tail":
-            tail = result.logs.encode("utf-8")[-4096:]
-            headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
+            headers["X-Amz-Log-Result"] = result.log_tail_b64()
         return (200, headers, result.payload)
 
     def _resolve_qualifier(self, backend, name: str, qualifier: str):
@@ -221,6 +211,7 @@ class SandboxApp:
 
     def _run(self, fn, version: str, payload: bytes, request_id: str, reserved):
         from lambdactl.core import sandbox_runner
+        from lambdactl.core.local_runner import Worker
 
         arn = fn.function_arn
         with self._lock:
@@ -234,19 +225,18 @@ class SandboxApp:
             # A new function or a config/code update means a new execution environment, as on Lambda.
             key = (arn, version, spec.fingerprint(), getattr(fn, "last_modified", ""))
             with self._lock:
-                pool = self._pools.setdefault(key, _Pool())
-                worker = pool.idle.pop() if pool.idle else None
+                idle = self._pools.setdefault(key, [])
+                worker = idle.pop() if idle else None
             if worker is None:
-                worker = sandbox_runner.new_worker(spec)
+                worker = Worker(spec)
             try:
                 result = worker.invoke(payload, request_id)
             finally:
                 with self._lock:
                     if worker.alive:
-                        pool.idle.append(worker)
+                        idle.append(worker)
                     else:
                         worker.close()
-            self.invocations += 1
             _write_logs(fn, version, worker.log_stream, result.log_lines)
             return result
         finally:
@@ -256,8 +246,8 @@ class SandboxApp:
     def close(self) -> None:
         with self._lock:
             pools, self._pools = self._pools, {}
-        for pool in pools.values():
-            for w in pool.idle:
+        for idle in pools.values():
+            for w in idle:
                 w.close()
 
 
@@ -327,7 +317,6 @@ class SandboxServer:
         self.app.endpoint = self.endpoint
         from lambdactl.core import motofixes
 
-        motofixes.apply()
         motofixes.CODE_BASE_URL = self.endpoint
         self._thread: threading.Thread | None = None
         _configure_moto()

@@ -1,9 +1,9 @@
-"""Glue between the sandbox and the local runner: a moto function version → a FunctionSpec/Worker."""
+"""Glue between the sandbox and the local runner: a moto function version → a FunctionSpec."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from lambdactl.core.local_runner import FunctionSpec, Worker
+from lambdactl.core.local_runner import FunctionSpec
 
 
 def spec_for(fn, version: str, code_dir: Path, endpoint: str | None = None) -> FunctionSpec:
@@ -28,7 +28,3 @@ def spec_for(fn, version: str, code_dir: Path, endpoint: str | None = None) -> F
         runtime=fn.run_time,
         invoked_arn=arn,
     )
-
-
-def new_worker(spec: FunctionSpec) -> Worker:
-    return Worker(spec)

@@ -15,14 +15,6 @@ def state_dir() -> Path:
     return Path(base) / "lambdactl"
 
 
-def cache_dir() -> Path:
-    env = os.environ.get("LAMBDACTL_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "lambdactl"
-
-
 def state_file() -> Path:
     return state_dir() / "sandbox.json"
 
@@ -98,11 +90,15 @@ def port_open(host: str, port: int, timeout: float = 0.3) -> bool:
         return False
 
 
+def running() -> dict | None:
+    """The recorded sandbox (see :func:`read`) when it is running, else None."""
+    d = read()
+    if not d or not pid_alive(d["pid"]) or not port_open(d["host"], d["port"]):
+        return None
+    return d
+
+
 def running_endpoint() -> str | None:
     """The endpoint of the running detached sandbox, or None."""
-    d = read()
-    if not d:
-        return None
-    if not pid_alive(int(d.get("pid", 0))) or not port_open(d.get("host", "127.0.0.1"), int(d["port"])):
-        return None
-    return d["endpoint"]
+    d = running()
+    return d["endpoint"] if d else None

@@ -115,12 +115,10 @@ def summarize(events: Iterable[LogEvent], *, start_ms: int, end_ms: int, target:
         "configured_mb": configured,
         "max_used_mb": max_used,
         "max_used_pct": round(100.0 * max_used / configured, 1) if max_used is not None and configured else None,
-        "p99_used_mb": percentile([float(u) for u in used], 99) if used else None,
+        "p99_used_mb": percentile(used, 99),          # an int: a value of the sample
         "suggested_mb": suggest_memory(max_used, configured) if max_used is not None and configured else None,
         "sizes_seen_mb": sorted(set(sizes)),
     }
-    if memory["p99_used_mb"] is not None:
-        memory["p99_used_mb"] = int(memory["p99_used_mb"])
 
     hints: list[str] = []
     if memory["suggested_mb"]:
@@ -173,7 +171,7 @@ def summarize(events: Iterable[LogEvent], *, start_ms: int, end_ms: int, target:
 def compute_stats(aws, target: LogTarget, query: Query, start_ms: int, end_ms: int) -> dict:
     """Read the window's events and summarise them (see :func:`summarize`)."""
     cfg = target.configuration or {}
-    arch = (cfg.get("Architectures") or [None])[0] if cfg else None
+    arch = (cfg.get("Architectures") or [None])[0]
     events = fetch(aws, query, start_ms, end_ms, ctx=RequestContext())
     return summarize(events, start_ms=start_ms, end_ms=end_ms, target=target, architecture=arch,
-                     configured_memory_mb=cfg.get("MemorySize") if cfg else None)
+                     configured_memory_mb=cfg.get("MemorySize"))
