@@ -190,8 +190,6 @@ def _instrument(client, service: str, settings: Settings) -> None:
 
     events.register("before-call", before)
     events.register("after-call", after)
-    # Remember the service on ClientErrors (for IAM action hints).
-    events.register("after-call-error", lambda **_: None)
 
 
 _sessions: dict[int, AwsSession] = {}

@@ -459,14 +459,13 @@ def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> 
 
 
 def _dest_arn(v: _V, key: str, arn: str, allowed: tuple[str, ...]) -> None:
-    m = re.match(r"^arn:aws[a-zA-Z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12})?:.+$", arn)  # S3 ARNs: no region/account
-    if not m:
-        v.fail(key, f"{arn!r} is not an ARN", hint=f"an ARN of: {', '.join(allowed)}")
-    if m.group(1) not in allowed:
-        v.fail(key, f"an ARN of {m.group(1)} is not allowed here", hint=f"allowed: {', '.join(allowed)}")
-    if not re.match(r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]+:\d{12}:.+$", arn):
-        v.fail(key, f"{arn!r} is not a complete {m.group(1)} ARN",
-               hint=f"arn:aws:{m.group(1)}:<region>:<account>:<name>")
+    from lambdactl.core.asyncconfig import destination_kind  # the one destination-ARN check
+    from lambdactl.errors import UsageError
+
+    try:
+        destination_kind(arn, allowed, f"{v.file}: {key}")
+    except UsageError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
 
 
 def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
@@ -511,8 +510,7 @@ def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
         src = t.get("source") or t.get("queue") or t.get("stream") or t.get("table")
         if not src or not isinstance(src, str):
             v.fail(f"{key}.source", "is required (an ARN" + (" or queue URL" if ttype == "sqs" else "") + ")")
-        hi = 10000 if ttype != "dynamodb" else 10000
-        v.int_(t, "batch_size", key, None, 1, hi)
+        v.int_(t, "batch_size", key, None, 1, 10000)
         v.int_(t, "window", key, None, 0, 300, " s")
         if "starting_position" in t:
             v.str_(t, "starting_position", key, None, choices=("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"))
@@ -538,8 +536,6 @@ def find(path: str | os.PathLike | None = None) -> Path | None:
 
 def load(path: str | os.PathLike | None = None, *, required: bool = True) -> ProjectConfig | None:
     """Load and validate the project file. ``required=False`` returns None when there is none."""
-    import tomllib
-
     p = find(path)
     explicit = bool(path) or bool(os.environ.get("LAMBDACTL_CONFIG"))
     if p is None or (not p.exists() and not explicit and not required):
@@ -590,8 +586,6 @@ def _toml_value(v: Any) -> str:
 
 
 def _toml_key(k: str) -> str:
-    import json
-
     return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)  # not ASCII escapes: no surrogates
 
 

@@ -17,7 +17,7 @@ class Settings:
     region: str | None = None
     endpoint_url: str | None = None
     config_path: str | None = None          # None: ./lambdactl.toml if present
-    output: str | None = None               # None: table on a TTY, text otherwise
+    output: str | None = None               # None: $LAMBDACTL_OUTPUT, else table
     quiet: bool = False
     verbose: bool = False
     no_color: bool = False
@@ -33,17 +33,11 @@ class Settings:
         env = os.environ.get("LAMBDACTL_OUTPUT")
         if env in OUTPUT_FORMATS:
             return env
-        return "table" if sys.stdout.isatty() else "table"
+        return "table"
 
     @property
     def debug(self) -> bool:
         return self.verbose or os.environ.get("LAMBDACTL_DEBUG", "") not in ("", "0")
-
-    @property
-    def color(self) -> bool:
-        if self.no_color or os.environ.get("NO_COLOR"):
-            return False
-        return sys.stderr.isatty()
 
     @property
     def interactive(self) -> bool:

@@ -44,6 +44,14 @@ def app_command():
     return typer.main.get_command(app)
 
 
+def visible_subcommands(cmd, ctx) -> list[tuple[str, object]]:
+    """(name, command) of a group's visible subcommands, in the order ``--help`` lists them."""
+    if not hasattr(cmd, "list_commands"):
+        return []
+    subs = ((name, cmd.get_command(ctx, name)) for name in cmd.list_commands(ctx))
+    return [(name, sub) for name, sub in subs if sub is not None and not getattr(sub, "hidden", False)]
+
+
 def walk(cli=None) -> list[Node]:
     """Every visible command, depth first, in the order ``--help`` lists them."""
     from typer import _click
@@ -55,12 +63,8 @@ def walk(cli=None) -> list[Node]:
         settings = dict(getattr(cmd, "context_settings", None) or {})
         ctx = _click.Context(cmd, info_name=name, parent=parent, **settings)
         out.append(Node(ctx.command_path, cmd, ctx, depth))
-        if hasattr(cmd, "list_commands"):
-            for sub_name in cmd.list_commands(ctx):
-                sub = cmd.get_command(ctx, sub_name)
-                if sub is None or getattr(sub, "hidden", False):
-                    continue
-                visit(sub, sub_name, ctx, depth + 1)
+        for sub_name, sub in visible_subcommands(cmd, ctx):
+            visit(sub, sub_name, ctx, depth + 1)
 
     visit(cli, PROG, None, 0)
     return out
@@ -157,16 +161,12 @@ def render(nodes: list[Node] | None = None) -> str:
             rows.append(f"| `{_cell(rec[0])}` | {_cell(rec[1])} |")
         if rows:
             lines += ["| Argument / option | Description |", "|---|---|", *rows, ""]
-        if hasattr(cmd, "list_commands"):
-            subs = []
-            for sub_name in cmd.list_commands(node.ctx):
-                sub = cmd.get_command(node.ctx, sub_name)
-                if sub is None or getattr(sub, "hidden", False):
-                    continue
-                path = f"{node.path} {sub_name}"
-                subs.append(f"| [`{path}`]({anchor(path)}) | {_cell(sub.get_short_help_str(limit=200))} |")
-            if subs:
-                lines += ["| Command | Summary |", "|---|---|", *subs, ""]
+        subs = []
+        for sub_name, sub in visible_subcommands(cmd, node.ctx):
+            path = f"{node.path} {sub_name}"
+            subs.append(f"| [`{path}`]({anchor(path)}) | {_cell(sub.get_short_help_str(limit=200))} |")
+        if subs:
+            lines += ["| Command | Summary |", "|---|---|", *subs, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -177,11 +177,6 @@ def splice(readme: str, reference: str) -> str:
     head, rest = readme.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{BEGIN}\n{reference}{END}{tail}"
-
-
-def current_block(readme: str) -> str:
-    head, rest = readme.split(BEGIN, 1)
-    return rest.split(END, 1)[0].lstrip("\n")
 
 
 def main(argv: list[str] | None = None) -> int:

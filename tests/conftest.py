@@ -73,8 +73,10 @@ def reset_moto(endpoint: str) -> None:
     _post(f"{endpoint}/moto-api/config", {"lambda": {"use_docker": False}})
 
 
-@pytest.fixture(autouse=True)
-def aws_env(moto_endpoint, monkeypatch, tmp_path):
+def fake_aws_env(monkeypatch, tmp_path, moto_endpoint, *, reset_server: bool = True):
+    """The body of ``aws_env`` (a generator for ``yield from``): fake credentials, region and
+    endpoint in the environment, a per-test state/cache dir, the moto server reset (unless
+    ``reset_server=False``), and fresh settings, sessions and call log."""
     for k in _CLEARED:
         monkeypatch.delenv(k, raising=False)
     for k, v in FAKE_ENV.items():
@@ -82,7 +84,8 @@ def aws_env(moto_endpoint, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("LAMBDACTL_STATE_DIR", str(tmp_path / ".lambdactl-state"))
     monkeypatch.setenv("LAMBDACTL_CACHE_DIR", str(tmp_path / ".lambdactl-cache"))
-    reset_moto(moto_endpoint)
+    if reset_server:
+        reset_moto(moto_endpoint)
     from lambdactl import settings
     from lambdactl.aws import CALLS, reset_sessions
 
@@ -92,6 +95,11 @@ def aws_env(moto_endpoint, monkeypatch, tmp_path):
     yield moto_endpoint
     settings.reset()
     reset_sessions()
+
+
+@pytest.fixture(autouse=True)
+def aws_env(moto_endpoint, monkeypatch, tmp_path):
+    yield from fake_aws_env(monkeypatch, tmp_path, moto_endpoint)
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from lambdactl.aws import CALLS
-from tests.conftest import (_CLEARED, ACCOUNT, FAKE_ENV, LAMBDA_TRUST, REGION, SAMPLE_HANDLER,
-                            make_zip_bytes, reset_moto)
+from tests.conftest import (ACCOUNT, LAMBDA_TRUST, REGION, SAMPLE_HANDLER, fake_aws_env, make_zip_bytes,
+                            reset_moto)
 
 GARBAGE = b"\xff\xfe\x00garbage"
 LONG = "x" * 300
@@ -748,22 +748,7 @@ def _app_command():
 def aws_env(moto_endpoint, monkeypatch, tmp_path):
     """Like conftest's aws_env (fake credentials, endpoint, settings reset), minus the per-test moto
     reset: this module's world is arranged once and verified per case (see World)."""
-    for k in _CLEARED:
-        monkeypatch.delenv(k, raising=False)
-    for k, v in FAKE_ENV.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("LAMBDACTL_STATE_DIR", str(tmp_path / ".lambdactl-state"))
-    monkeypatch.setenv("LAMBDACTL_CACHE_DIR", str(tmp_path / ".lambdactl-cache"))
-    from lambdactl import settings
-    from lambdactl.aws import reset_sessions
-
-    settings.reset()
-    reset_sessions()
-    CALLS.clear()
-    yield moto_endpoint
-    settings.reset()
-    reset_sessions()
+    yield from fake_aws_env(monkeypatch, tmp_path, moto_endpoint, reset_server=False)
 
 
 @pytest.fixture

@@ -103,7 +103,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str | None]] = {
     "demo": ("sandbox", "Walk the whole life of a function on an in-process sandbox, printing each command."),
     "async": ("extras", "Show or set asynchronous invocation settings: retries, event age, destinations."),
     "dlq": ("extras", "Set or clear a function's dead-letter queue (SQS) or topic (SNS)."),
-    "layer": ("layers", None),
+    "layer": ("layers", "Layers: build from requirements for the target platform, publish (skipped "
+                        "when unchanged), list where each is used, delete."),
     "export": ("extras", "Export a function and its wiring as a SAM or CloudFormation template (JSON)."),
     # hidden aliases
     "list": ("functions", None),
@@ -112,9 +113,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str | None]] = {
     "permissions": ("triggers", None),
     "layers": ("layers", None),
 }
-LAZY_COMMANDS["layer"] = ("layers", "Layers: build from requirements for the target platform, publish (skipped "
-                                    "when unchanged), list where each is used, delete.")
-HIDDEN_COMMANDS = {"list", "pkg", "triggers", "permissions", "layers"}
+HIDDEN_COMMANDS = {name for name, (_, summary) in LAZY_COMMANDS.items() if summary is None}
 RootGroup.lazy_commands = LAZY_COMMANDS
 RootGroup.hidden_commands = HIDDEN_COMMANDS
 

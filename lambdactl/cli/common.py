@@ -1,7 +1,6 @@
 """Helpers shared by the CLI modules: the FUNCTION argument, confirmation, AWS session, project."""
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Optional
 
 import typer
@@ -74,10 +73,3 @@ def parse_kv(items: list[str] | None, what: str = "--env") -> dict[str, str]:
             raise UsageError(f"{what} {item!r}: empty key")
         out[k] = v
     return out
-
-
-def stdin_is_tty() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (ValueError, AttributeError):
-        return False

@@ -18,11 +18,7 @@ def _show_change(result: dict) -> None:
     if current().output_format == "json":
         emit(result)
         return
-    status = result["status"]
-    if status == "unchanged":
-        say(f"{result['function']}: unchanged")
-    else:
-        say(f"{result['function']}: {status}")
+    say(f"{result['function']}: {result['status']}")
     after = result.get("after")
     if isinstance(after, dict):
         emit(after)
@@ -109,15 +105,14 @@ def dlq(
 
 def _mask_template_secrets(tpl: dict, show: bool) -> list[str]:
     """Mask secret-looking environment values in the template in place; returns their names."""
-    from lambdactl.config import is_secret_name
+    from lambdactl.config import mask_env
 
     masked = []
     for res in tpl.get("Resources", {}).values():
         env = ((res.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
-        for k, v in env.items():
-            if is_secret_name(k) and v and not show:
-                env[k] = "****"
-                masked.append(k)
+        shown = mask_env(env, show)
+        masked += [k for k in env if shown[k] != env[k]]
+        env.update(shown)
     return masked
 
 

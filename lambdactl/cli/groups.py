@@ -2,7 +2,6 @@
 default-action groups (``logs FUNCTION`` = ``logs tail FUNCTION``, like ``git stash``)."""
 from __future__ import annotations
 
-import os
 import sys
 
 import typer

@@ -8,20 +8,21 @@ re-uploads the same files once, and ``diff`` says so).
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from lambdactl import config as cfgmod
 from lambdactl.aws import AwsSession
-from lambdactl.core.functions import get_policy, list_aliases, require_configuration
+from lambdactl.core.functions import get_policy, list_aliases, list_event_source_mappings, require_configuration
 from lambdactl.errors import OperationError, UsageError
 
 
 def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     """The project-file dict describing the live function, and notes about what was not captured."""
     from botocore.exceptions import ClientError
+
+    from lambdactl.core.asyncconfig import async_record
 
     cfg = require_configuration(aws, name)
     fname = cfg["FunctionName"]
@@ -76,16 +77,7 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
         fn["vpc"] = {"subnets": list(vpc["SubnetIds"]), "security_groups": list(vpc.get("SecurityGroupIds", []))}
     try:
         ev = lam.get_function_event_invoke_config(FunctionName=fname)
-        a: dict[str, Any] = {}
-        if ev.get("MaximumRetryAttempts") is not None:
-            a["max_retries"] = ev["MaximumRetryAttempts"]
-        if ev.get("MaximumEventAgeInSeconds") is not None:
-            a["max_event_age"] = ev["MaximumEventAgeInSeconds"]
-        dest = ev.get("DestinationConfig") or {}
-        if (dest.get("OnSuccess") or {}).get("Destination"):
-            a["on_success"] = dest["OnSuccess"]["Destination"]
-        if (dest.get("OnFailure") or {}).get("Destination"):
-            a["on_failure"] = dest["OnFailure"]["Destination"]
+        a = {k: v for k, v in async_record(ev).items() if v is not None}
         if a:
             fn["async"] = a
     except ClientError:
@@ -133,37 +125,29 @@ def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> l
 
     lam = aws.client("lambda")
     out: list[dict] = []
-    for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fname):
-        for m in page.get("EventSourceMappings", []):
-            src = m.get("EventSourceArn", "")
-            kind = src.split(":")[2] if src.count(":") >= 2 else ""
-            if kind not in ("sqs", "kinesis", "dynamodb"):
-                continue
-            t: dict[str, Any] = {"type": kind, "source": src}
-            if m.get("BatchSize") is not None:
-                t["batch_size"] = m["BatchSize"]
-            if m.get("MaximumBatchingWindowInSeconds"):
-                t["window"] = m["MaximumBatchingWindowInSeconds"]
-            if kind != "sqs" and m.get("StartingPosition"):
-                t["starting_position"] = m["StartingPosition"]
-            if m.get("State") in ("Disabled", "Disabling"):
-                t["enabled"] = False
-            out.append(t)
+    for m in list_event_source_mappings(aws, fname):
+        src = m.get("EventSourceArn", "")
+        kind = src.split(":")[2] if src.count(":") >= 2 else ""
+        if kind not in ("sqs", "kinesis", "dynamodb"):
+            continue
+        t: dict[str, Any] = {"type": kind, "source": src}
+        if m.get("BatchSize") is not None:
+            t["batch_size"] = m["BatchSize"]
+        if m.get("MaximumBatchingWindowInSeconds"):
+            t["window"] = m["MaximumBatchingWindowInSeconds"]
+        if kind != "sqs" and m.get("StartingPosition"):
+            t["starting_position"] = m["StartingPosition"]
+        if m.get("State") in ("Disabled", "Disabling"):
+            t["enabled"] = False
+        out.append(t)
     try:
         ev = aws.client("events")
         for bus in _buses(ev):
-            kw = {"TargetArn": arn}
-            if bus != "default":
-                kw["EventBusName"] = bus
-            for rule_name in ev.list_rule_names_by_target(**kw).get("RuleNames", []):
-                rkw = {"Name": rule_name}
-                if bus != "default":
-                    rkw["EventBusName"] = bus
-                rule = ev.describe_rule(**rkw)
-                tkw = {"Rule": rule_name}
-                if bus != "default":
-                    tkw["EventBusName"] = bus
-                targets = [x for x in ev.list_targets_by_rule(**tkw).get("Targets", []) if x.get("Arn", "").startswith(arn)]
+            on_bus = {} if bus == "default" else {"EventBusName": bus}
+            for rule_name in ev.list_rule_names_by_target(TargetArn=arn, **on_bus).get("RuleNames", []):
+                rule = ev.describe_rule(Name=rule_name, **on_bus)
+                targets = [x for x in ev.list_targets_by_rule(Rule=rule_name, **on_bus).get("Targets", [])
+                           if x.get("Arn", "").startswith(arn)]
                 inp = targets[0].get("Input") if targets else None
                 if rule.get("ScheduleExpression"):
                     t = {"type": "schedule", "expression": rule["ScheduleExpression"], "name": rule_name}

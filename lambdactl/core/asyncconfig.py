@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from lambdactl.aws import AwsSession, retry, wait_function_ready
+from lambdactl.core.functions import get_configuration, require_configuration
 from lambdactl.core.plan import Change, DeployContext, Step
 from lambdactl.errors import NotFoundError, UsageError
 
@@ -52,19 +53,14 @@ def get_async(aws: AwsSession, function: str, qualifier: str | None = None) -> d
         resp = aws.client("lambda").get_function_event_invoke_config(**kw)
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-            _require_function(aws, function)
+            require_configuration(aws, function)
             return None
         raise
-    return _record(resp)
+    return async_record(resp)
 
 
-def _require_function(aws: AwsSession, function: str) -> None:
-    from lambdactl.core.functions import require_configuration
-
-    require_configuration(aws, function)
-
-
-def _record(resp: dict | None) -> dict:
+def async_record(resp: dict | None) -> dict:
+    """A GetFunctionEventInvokeConfig response as a record (all None for ``None``: AWS defaults)."""
     resp = resp or {}
     dest = resp.get("DestinationConfig") or {}
     return {
@@ -96,7 +92,7 @@ def set_async(aws: AwsSession, function: str, *, max_retries=None, max_event_age
     """Merge the given settings into the function's event invoke config. Returns before/after."""
     validate(max_retries, max_event_age, on_success, on_failure)
     before = get_async(aws, function, qualifier)
-    after = dict(before or {"max_retries": None, "max_event_age": None, "on_success": None, "on_failure": None})
+    after = dict(before or async_record(None))
     for k, v in (("max_retries", max_retries), ("max_event_age", max_event_age),
                  ("on_success", on_success), ("on_failure", on_failure)):
         if v is not None:
@@ -124,8 +120,6 @@ def clear_async(aws: AwsSession, function: str, qualifier: str | None = None) ->
 
 def set_dlq(aws: AwsSession, function: str, target: str | None) -> dict:
     """Set (or clear with None) the function's dead-letter queue/topic."""
-    from lambdactl.core.functions import require_configuration
-
     if target:
         destination_kind(target, ("sqs", "sns"), "DLQ")
     cfg = require_configuration(aws, function)
@@ -137,19 +131,22 @@ def set_dlq(aws: AwsSession, function: str, target: str | None) -> dict:
     retry(lambda: lam.update_function_configuration(FunctionName=function,
                                                      DeadLetterConfig={"TargetArn": target or ""}))
     wait_function_ready(aws, function)
-    warnings = role_warnings(aws, function, [target]) if target else []
+    warnings = role_warnings(aws, function, [target], role=cfg.get("Role")) if target else []
     return {"function": function, "status": "updated" if target else "cleared", "before": before,
             "after": target or None, "warnings": warnings}
 
 
-def role_warnings(aws: AwsSession, function: str, targets: list[str]) -> list[str]:
-    """Name the actions the function's role lacks for each destination (best effort)."""
-    from lambdactl.core.functions import get_configuration
+def role_warnings(aws: AwsSession, function: str, targets: list[str], *, role: str | None = None) -> list[str]:
+    """Name the actions the function's role lacks for each destination (best effort).
 
-    cfg = get_configuration(aws, function)
-    if not cfg or not cfg.get("Role"):
+    ``role``: the function's role ARN when the caller has it (else it is read from AWS)."""
+    from lambdactl.core.roles import role_name_from_arn
+
+    if role is None:
+        role = (get_configuration(aws, function) or {}).get("Role")
+    if not role:
         return []
-    role_name = cfg["Role"].rsplit("/", 1)[-1]
+    role_name = role_name_from_arn(role)
     try:
         statements = _role_statements(aws, role_name)
     except Exception:
@@ -218,7 +215,7 @@ def plan_async(ctx: DeployContext) -> list[Step]:
             current = get_async(ctx.aws, ctx.function_name)
         except NotFoundError:
             current = None
-    cur = current or {"max_retries": None, "max_event_age": None, "on_success": None, "on_failure": None}
+    cur = current or async_record(None)
     # Unset keys in the file keep AWS defaults: compare only what the file sets, but a destination
     # removed from the file is removed (None means "no destination").
     changes = []

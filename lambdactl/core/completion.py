@@ -9,7 +9,6 @@ imports at module level: the CLI imports this module on every start.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -20,18 +19,11 @@ from typing import Any
 MAX_PAGES = 5
 
 
-def _ttl() -> float:
+def _env_seconds(name: str, default: float) -> float:
     try:
-        return float(os.environ.get("LAMBDACTL_COMPLETION_TTL", "60"))
+        return float(os.environ.get(name, default))
     except ValueError:
-        return 60.0
-
-
-def _deadline() -> float:
-    try:
-        return float(os.environ.get("LAMBDACTL_COMPLETION_TIMEOUT", "1.5"))
-    except ValueError:
-        return 1.5
+        return default
 
 
 def _target(ctx: Any) -> dict[str, Any]:
@@ -50,10 +42,12 @@ def _target(ctx: Any) -> dict[str, Any]:
 
 
 def cache_file(target: dict[str, Any]) -> Path:
-    from lambdactl.core.sandbox_state import cache_dir
+    import hashlib  # not at module level: every CLI start imports this module
+
+    from lambdactl.core.deps import default_cache_dir
 
     key = hashlib.sha256(json.dumps(target, sort_keys=True).encode()).hexdigest()[:16]
-    return cache_dir() / "completion" / f"functions-{key}.json"
+    return default_cache_dir() / "completion" / f"functions-{key}.json"
 
 
 def _read(path: Path) -> tuple[float, list[str]] | None:
@@ -98,7 +92,7 @@ def function_names(target: dict[str, Any]) -> list[str]:
     """Cached names; refreshed when stale, within the deadline; the stale list on failure."""
     path = cache_file(target)
     cached = _read(path)
-    if cached and time.time() - cached[0] < _ttl():
+    if cached and time.time() - cached[0] < _env_seconds("LAMBDACTL_COMPLETION_TTL", 60.0):
         return cached[1]
     result: list[list[str]] = []
 
@@ -110,7 +104,7 @@ def function_names(target: dict[str, Any]) -> list[str]:
 
     t = threading.Thread(target=work, daemon=True)
     t.start()
-    t.join(_deadline())
+    t.join(_env_seconds("LAMBDACTL_COMPLETION_TIMEOUT", 1.5))
     if result:
         _write(path, result[0])
         return result[0]

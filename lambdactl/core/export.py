@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from lambdactl.aws import AwsSession
-from lambdactl.core.functions import list_aliases, require_configuration
+from lambdactl.core.functions import list_aliases, list_event_source_mappings, require_configuration
 from lambdactl.errors import UsageError
 
 FORMATS = ("sam", "cloudformation")
@@ -31,11 +31,8 @@ def collect(aws: AwsSession, name: str) -> dict:
     fname = cfg["FunctionName"]
     arn = cfg["FunctionArn"]
     lam = aws.client("lambda")
-    state: dict[str, Any] = {"config": cfg, "aliases": list_aliases(aws, fname)}
-    mappings = []
-    for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fname):
-        mappings.extend(page.get("EventSourceMappings", []))
-    state["mappings"] = mappings
+    state: dict[str, Any] = {"config": cfg, "aliases": list_aliases(aws, fname),
+                             "mappings": list_event_source_mappings(aws, fname)}
     try:
         state["reserved"] = lam.get_function_concurrency(FunctionName=fname).get("ReservedConcurrentExecutions")
     except ClientError:
@@ -81,11 +78,10 @@ def build_template(state: dict, fmt: str, code_uri: str = "src/") -> dict:
     props: dict[str, Any] = {"FunctionName": name}
     params: dict[str, Any] = {}
     if cfg.get("PackageType") == "Image":
+        props["PackageType"] = "Image"
         if sam:
-            props["PackageType"] = "Image"
             props["ImageUri"] = cfg.get("ImageUri") or {"Ref": "ImageUri"}
         else:
-            props["PackageType"] = "Image"
             props["Code"] = {"ImageUri": {"Ref": "ImageUri"}}
         params["ImageUri"] = {"Type": "String", "Description": "ECR image URI"}
     else:
@@ -140,21 +136,17 @@ def build_template(state: dict, fmt: str, code_uri: str = "src/") -> dict:
         ev_type = {"sqs": "SQS", "kinesis": "Kinesis", "dynamodb": "DynamoDB"}.get(kind)
         if not ev_type:
             continue
+        # SAM: an event of the function; CloudFormation: its own EventSourceMapping resource.
+        p: dict[str, Any] = ({("Queue" if ev_type == "SQS" else "Stream"): src} if sam else
+                             {"EventSourceArn": src, "FunctionName": fn_ref})
+        p.update({"BatchSize": m.get("BatchSize", 10), "Enabled": m.get("State") != "Disabled"})
+        if ev_type != "SQS":
+            p["StartingPosition"] = m.get("StartingPosition", "LATEST")
+        if m.get("MaximumBatchingWindowInSeconds"):
+            p["MaximumBatchingWindowInSeconds"] = m["MaximumBatchingWindowInSeconds"]
         if sam:
-            ev_props: dict[str, Any] = {("Queue" if ev_type == "SQS" else "Stream"): src,
-                                        "BatchSize": m.get("BatchSize", 10), "Enabled": m.get("State") != "Disabled"}
-            if ev_type != "SQS":
-                ev_props["StartingPosition"] = m.get("StartingPosition", "LATEST")
-            if m.get("MaximumBatchingWindowInSeconds"):
-                ev_props["MaximumBatchingWindowInSeconds"] = m["MaximumBatchingWindowInSeconds"]
-            events[_logical(ev_type, src.split(":")[-1])] = {"Type": ev_type, "Properties": ev_props}
+            events[_logical(ev_type, src.split(":")[-1])] = {"Type": ev_type, "Properties": p}
         else:
-            p: dict[str, Any] = {"EventSourceArn": src, "FunctionName": fn_ref,
-                                 "BatchSize": m.get("BatchSize", 10), "Enabled": m.get("State") != "Disabled"}
-            if ev_type != "SQS":
-                p["StartingPosition"] = m.get("StartingPosition", "LATEST")
-            if m.get("MaximumBatchingWindowInSeconds"):
-                p["MaximumBatchingWindowInSeconds"] = m["MaximumBatchingWindowInSeconds"]
             resources[_logical("Mapping", src.split(":")[-1])] = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": p}
     for r in state.get("rules", []):
         rule = r["rule"]
@@ -219,11 +211,7 @@ def build_template(state: dict, fmt: str, code_uri: str = "src/") -> dict:
         dest = asy.get("DestinationConfig") or {}
         dest = {k: v for k, v in dest.items() if (v or {}).get("Destination")}
         if sam:
-            ev_cfg: dict[str, Any] = {}
-            if "MaximumRetryAttempts" in a_props:
-                ev_cfg["MaximumRetryAttempts"] = a_props["MaximumRetryAttempts"]
-            if "MaximumEventAgeInSeconds" in a_props:
-                ev_cfg["MaximumEventAgeInSeconds"] = a_props["MaximumEventAgeInSeconds"]
+            ev_cfg = dict(a_props)
             if dest:
                 ev_cfg["DestinationConfig"] = {k: {"Type": _dest_type(v["Destination"]), "Destination": v["Destination"]}
                                                for k, v in dest.items()}

@@ -9,7 +9,7 @@ from lambdactl.errors import NotFoundError
 from lambdactl.output import iso
 
 
-def _not_found(exc, name: str) -> NotFoundError:
+def _not_found(name: str) -> NotFoundError:
     return NotFoundError(f"function not found: {name}",
                          hint="check the name and region; 'lambdactl ls' lists the functions")
 
@@ -32,7 +32,7 @@ def get_configuration(aws: AwsSession, name: str, qualifier: str | None = None) 
 def require_configuration(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:
     cfg = get_configuration(aws, name, qualifier)
     if cfg is None:
-        raise _not_found(None, f"{name}:{qualifier}" if qualifier else name)
+        raise _not_found(f"{name}:{qualifier}" if qualifier else name)
     return cfg
 
 
@@ -75,6 +75,14 @@ def list_aliases(aws: AwsSession, name: str) -> list[dict]:
     return out
 
 
+def list_event_source_mappings(aws: AwsSession, name: str) -> list[dict]:
+    lam = aws.client("lambda")
+    out = []
+    for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
+        out.extend(page.get("EventSourceMappings", []))
+    return out
+
+
 def get_policy(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:
     """The function's resource policy as a dict ({} when there is none)."""
     import json
@@ -106,9 +114,7 @@ def get_info(aws: AwsSession, name: str, qualifier: str | None = None, *, show_s
     except ClientError:
         reserved = None
     try:
-        mappings = []
-        for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=fname):
-            mappings.extend(page.get("EventSourceMappings", []))
+        mappings = list_event_source_mappings(aws, fname)
     except ClientError:
         mappings = []
     policy = get_policy(aws, fname)
@@ -202,6 +208,6 @@ def delete_function(aws: AwsSession, name: str, qualifier: str | None = None) ->
         retry(lambda: aws.client("lambda").delete_function(**kwargs))
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-            raise _not_found(exc, f"{name}:{qualifier}" if qualifier else name)
+            raise _not_found(f"{name}:{qualifier}" if qualifier else name)
         raise
     return {"name": name, "qualifier": qualifier, "status": "deleted"}

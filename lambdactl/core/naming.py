@@ -15,11 +15,7 @@ _PLAIN = re.compile(rf"^({_NAME})(?::{_QUAL})?$")
 def parse_function_ref(ref: str) -> tuple[str, str | None]:
     """Return (function_name_or_arn, qualifier). Full ARNs keep their ARN form (minus qualifier)."""
     ref = (ref or "").strip()
-    m = _FULL_ARN.match(ref)
-    if m:
-        base = ref if m.group(2) is None else ref[: -(len(m.group(2)) + 1)]
-        return base, m.group(2)
-    m = _PARTIAL_ARN.match(ref) or _PLAIN.match(ref)
+    m = _FULL_ARN.match(ref) or _PARTIAL_ARN.match(ref) or _PLAIN.match(ref)
     if m:
         qual = m.group(2)
         base = ref if qual is None else ref[: -(len(qual) + 1)]

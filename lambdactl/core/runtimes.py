@@ -44,14 +44,9 @@ ARCHITECTURES = ("x86_64", "arm64")
 # us-east-1 list prices (estimates only).
 PRICE_PER_REQUEST = 0.20 / 1_000_000
 PRICE_PER_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
-# Provisioned concurrency: price per GB-second while configured (x86/arm) and while invoked.
+# Provisioned concurrency: price per GB-second while configured (x86/arm).
 PRICE_PROVISIONED_GB_SECOND = {"x86_64": 0.0000041667, "arm64": 0.0000033334}
-PRICE_PROVISIONED_DURATION_GB_SECOND = {"x86_64": 0.0000097222, "arm64": 0.0000077778}
 
 
 def get(name: str) -> Runtime | None:
     return BY_NAME.get(name)
-
-
-def known_names() -> tuple[str, ...]:
-    return tuple(BY_NAME)

@@ -21,10 +21,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lambdactl.config import NAME_RE, ROLE_ARN_RE
+from lambdactl.config import _toml_value as _q  # a TOML basic string, as the project file writer makes it
+from lambdactl.core.roles import auto_role_name
 from lambdactl.errors import UsageError
 
 MODULE = "app"
-NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NAME_RULE = "1-64 characters: letters, digits, '-' and '_'"
 BUCKET_RE = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 QUEUE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
@@ -118,7 +120,7 @@ class ProjectSpec:
                 "memory": f"{self.memory} MB", "timeout": f"{self.timeout} s",
                 "template": f"{self.template}: {TEMPLATES[self.template].title}",
                 "handler": f"{self.handler} (src/{self.module}.py)", "trigger": self.trigger.describe(),
-                "role": self.role or f"created on first deploy (lambdactl-{self.name}-role)"}
+                "role": self.role or f"created on first deploy ({auto_role_name(self.name)})"}
 
 
 # --- choices and validation (shared by flags and the wizard) ---------------------------------
@@ -284,8 +286,6 @@ def default_trigger(template: str) -> Trigger:
 
 
 def check_role(role: str) -> str:
-    from lambdactl.config import ROLE_ARN_RE
-
     if role and not ROLE_ARN_RE.match(role):
         raise UsageError(f"{role!r} is not an IAM role ARN",
                          hint="arn:aws:iam::<account>:role/<name>, or --auto-role to let lambdactl create one")
@@ -313,11 +313,6 @@ def validate_spec(spec: ProjectSpec) -> ProjectSpec:
 
 
 # --- rendering --------------------------------------------------------------------------------
-
-def _q(s: str) -> str:
-    """A TOML basic string (JSON's escapes are valid TOML)."""
-    return json.dumps(s, ensure_ascii=False)
-
 
 def _kv(key: str, value: str, comment: str = "") -> str:
     line = f"{key} = {value}"

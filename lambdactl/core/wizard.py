@@ -29,6 +29,8 @@ def run(directory: Path, given: dict[str, Any], *, default_name: str | None = No
     import questionary
     from questionary import Choice
 
+    from lambdactl.core.roles import auto_role_name
+
     def ask(question):
         return question.unsafe_ask()
 
@@ -76,7 +78,7 @@ def run(directory: Path, given: dict[str, Any], *, default_name: str | None = No
     role = given.get("role")
     if role is None:
         auto = ask(questionary.confirm(
-            f"Create an IAM role automatically on first deploy (lambdactl-{name}-role, logging only)?",
+            f"Create an IAM role automatically on first deploy ({auto_role_name(name)}, logging only)?",
             default=True))
         role = "" if auto else ask(questionary.text(
             "Role ARN:", validate=_validator(lambda r: sc.role_problem(r) if r else "a role ARN is required"),
