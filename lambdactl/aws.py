@@ -185,6 +185,9 @@ def _instrument(client, service: str, settings: Settings) -> None:
         ms = (time.perf_counter() - getattr(local, "t0", time.perf_counter())) * 1000
         status = getattr(http_response, "status_code", None)
         CALLS.add(Call(service, model.name, ms, status, getattr(local, "size", 0)))
+        if isinstance(parsed, dict) and "Error" in parsed:
+            # errors.translate_client_error names the IAM action (service:Operation) from this.
+            parsed.setdefault("ResponseMetadata", {})["ServiceName"] = service
         if settings.debug:
             sys.stderr.write(f"aws: {service}.{model.name} {status} {ms:.0f} ms\n")
 

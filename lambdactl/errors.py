@@ -103,12 +103,8 @@ def translate_client_error(exc, what: str | None = None) -> LambdactlError:
     code = err.get("Code", "") or ""
     message = (err.get("Message") or str(exc)).strip()
     operation = getattr(exc, "operation_name", "") or ""
-    service = ""
-    try:
-        service = exc.response.get("ResponseMetadata", {}).get("ServiceName", "")  # rarely present
-    except Exception:  # pragma: no cover
-        pass
-    service = getattr(exc, "_lambdactl_service", service) or "lambda"
+    # Set by lambdactl.aws on every error response from our clients.
+    service = (getattr(exc, "response", {}).get("ResponseMetadata", {}) or {}).get("ServiceName") or "lambda"
     status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
     if code in _NOT_FOUND_CODES or status == 404 and code not in _ACCESS_CODES:
         subject = what or _subject_from_message(message)

@@ -230,3 +230,23 @@ def test_delete_qualifier_must_be_a_version_number(invoke_cli, create_function, 
     assert r.exit_code == 0, r.stderr
     assert r.json() == {"name": "keep", "qualifier": "1", "status": "deleted"}
     assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="keep")["Versions"]] == ["$LATEST"]
+
+
+def test_access_denied_hint_names_the_service_of_the_failed_call():
+    """The hint names service:Operation of the call that was denied (IAM here, not Lambda).
+    Stubber answers the one GetRole call with AccessDenied."""
+    from botocore.exceptions import ClientError
+    from botocore.stub import Stubber
+
+    from lambdactl.aws import AwsSession
+    from lambdactl.errors import translate
+    from lambdactl.settings import Settings
+
+    iam = AwsSession(Settings(region="us-east-1")).client("iam")
+    with Stubber(iam) as stub:
+        stub.add_client_error("get_role", service_error_code="AccessDenied", service_message="nope",
+                              http_status_code=403)
+        with pytest.raises(ClientError) as err:
+            iam.get_role(RoleName="r")
+    hint = translate(err.value).hint
+    assert "iam:GetRole" in hint
