@@ -75,12 +75,22 @@ def list_aliases(aws: AwsSession, name: str) -> list[dict]:
     return out
 
 
-def list_event_source_mappings(aws: AwsSession, name: str) -> list[dict]:
+def list_event_source_mappings(aws: AwsSession, name: str, source_arn: str | None = None) -> list[dict]:
+    """The function's event source mappings (optionally one source's), every page retried."""
     lam = aws.client("lambda")
-    out = []
-    for page in lam.get_paginator("list_event_source_mappings").paginate(FunctionName=name):
-        out.extend(page.get("EventSourceMappings", []))
-    return out
+    out: list[dict] = []
+    marker = None
+    while True:
+        kw: dict[str, Any] = {"FunctionName": name}
+        if source_arn:
+            kw["EventSourceArn"] = source_arn
+        if marker:
+            kw["Marker"] = marker
+        resp = retry(lambda: lam.list_event_source_mappings(**kw))
+        out.extend(resp.get("EventSourceMappings") or [])
+        marker = resp.get("NextMarker")
+        if not marker:
+            return out
 
 
 def get_policy(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:

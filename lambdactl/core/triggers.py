@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambdactl.core.functions import list_event_source_mappings
 from lambdactl.core.permissions import (SID_PREFIX, PermissionSpec, ensure_permission, is_service_principal,
                                         read_policy, remove_managed)
 from lambdactl.errors import NotFoundError, OperationError, UsageError
@@ -886,23 +887,6 @@ _ESM_RETRY_CODES = {"ResourceConflictException", "ResourceInUseException", "TooM
                     "ServiceException"}
 
 
-def _list_mappings(lam, function_ref: str, source_arn: str | None = None) -> list[dict]:
-    from lambdactl.aws import retry
-
-    out, marker = [], None
-    while True:
-        kw: dict[str, Any] = {"FunctionName": function_ref}
-        if source_arn:
-            kw["EventSourceArn"] = source_arn
-        if marker:
-            kw["Marker"] = marker
-        resp = retry(lambda: lam.list_event_source_mappings(**kw))
-        out.extend(resp.get("EventSourceMappings") or [])
-        marker = resp.get("NextMarker")
-        if not marker:
-            return out
-
-
 def _esm_enabled(state: str | None) -> bool:
     return (state or "Enabled") not in ("Disabled", "Disabling")
 
@@ -922,7 +906,7 @@ def _ensure_esm(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
     o = spec.opts
     arn = o["arn"]
     lam = aws.client("lambda")
-    existing = [m for m in _list_mappings(lam, target.ref, arn) if m.get("EventSourceArn") == arn]
+    existing = [m for m in list_event_source_mappings(aws, target.ref, arn) if m.get("EventSourceArn") == arn]
     want: dict[str, Any] = {"BatchSize": o["batch_size"], "MaximumBatchingWindowInSeconds": o["window"],
                             "Enabled": o["enabled"]}
     if spec.kind == "sqs":
@@ -966,7 +950,7 @@ def _ensure_esm(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
         except ClientError as exc:
             err = exc.response["Error"]
             if err.get("Code") == "ResourceConflictException" and "exist" in err.get("Message", "").lower():
-                found = [m for m in _list_mappings(lam, target.ref, arn) if m.get("EventSourceArn") == arn]
+                found = [m for m in list_event_source_mappings(aws, target.ref, arn) if m.get("EventSourceArn") == arn]
                 if found:
                     return found[0]
             raise
@@ -1202,7 +1186,7 @@ def _list_esm_triggers(aws, target: Target) -> list[Trigger]:
 
     lam = aws.client("lambda")
     out = []
-    for m in _list_mappings(lam, target.ref):
+    for m in list_event_source_mappings(aws, target.ref):
         arn = m.get("EventSourceArn") or ""
         kind = arn.split(":")[2] if arn.count(":") >= 5 else "mapping"
         managed = False
