@@ -589,3 +589,24 @@ def test_follow_window_advances_when_nothing_matches(boto):
         assert starts[0] == since
         assert starts[1] >= n - 1000 - DEFAULT_OVERLAP_MS - 50, (group, starts)
         assert starts == sorted(starts)
+
+
+def test_platform_lines_with_any_request_id_and_failed_init():
+    """START/END with a non-hexadecimal request id keep their id (lines without one are tied to
+    it); an INIT_REPORT with Status: error is an error line (text and JSON log formats)."""
+    from lambdactl.core.logs import RequestContext, parse_event
+
+    ctx = RequestContext()
+    ev = lambda m: parse_event({"message": m, "logStreamName": "s", "eventId": "1", "timestamp": 1}, ctx)  # noqa: E731
+    start = ev("START RequestId: req-42 Version: $LATEST")
+    assert start.type == "start" and start.request_id == "req-42"
+    line = ev("Traceback (most recent call last):")
+    assert line.request_id == "req-42" and line.error
+    assert ev("REPORT RequestId: req-42\tDuration: 1.00 ms\tStatus: error").report.request_id == "req-42"
+    failed = ev("INIT_REPORT Init Duration: 250.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError")
+    assert failed.type == "platform" and failed.error and failed.request_id is None
+    ok = ev("INIT_REPORT Init Duration: 250.00 ms\tPhase: init\tStatus: success")
+    assert ok.type == "platform" and not ok.error
+    j = ev(json.dumps({"type": "platform.initReport", "record": {"initializationType": "on-demand",
+                                                                 "phase": "init", "status": "error"}}))
+    assert j.type == "platform" and j.error

@@ -161,3 +161,78 @@ def test_suggest_memory():
     assert suggest_memory(300, 1024) == 448          # 300 * 1.3 = 390 → 448 (64 MB steps)
     assert suggest_memory(600, 1024) is None          # above half
     assert suggest_memory(20, 128) is None            # already the minimum
+
+
+def test_report_line_accepts_any_non_blank_request_id():
+    """Issue 17: the parser accepted only hexadecimal ids (the sandbox, other emulators and test
+    harnesses write others)."""
+    from lambdactl.core.reportline import format_report_line, parse_report
+
+    for rid in ("req-7", "sandbox_invocation.42", "zzzz-not-hex", "3f2a1b4c-0000-1111-2222-333344445555"):
+        r = parse_report(format_report_line(rid, 12.5, 128, 40, status="error"))
+        assert r is not None and r.request_id == rid and r.duration_ms == 12.5 and r.status == "error"
+    assert parse_report("REPORT RequestId: \tDuration: 1.00 ms") is None
+    assert parse_report("REPORT RequestId:") is None
+
+
+def test_stats_counts_invocations_with_non_hex_request_ids(invoke_cli, boto):
+    put(boto, "odd", "2026/11/23/[$LATEST]s", invocation("req-1", duration=5.0) +
+        invocation("req-2", "[ERROR]\tboom", duration=7.0, status="error"))
+    d = invoke_cli("stats", "odd", "-o", "json").json()
+    assert d["invocations"] == 2 and d["errors"] == 1 and d["duration_ms"]["max"] == 7.0
+
+
+def init_failure(rid: str, *, reprinted: bool = False) -> list[str]:
+    """A module-load failure as Lambda (and the sandbox's local runner) logs it: INIT_START, the
+    error (no request id: it happens before the invocation), INIT_REPORT Status: error, then the
+    invocation's START/END/REPORT with Status: error. ``reprinted``: the runtime re-runs the init
+    inside the invocation and prints the error again."""
+    err = ["[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'requests'",
+           "Traceback (most recent call last):"]
+    lines = ["INIT_START Runtime Version: python:3.12.v40\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:x",
+             *err,
+             "INIT_REPORT Init Duration: 250.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError"]
+    inv = invocation(rid, *(err if reprinted else []), duration=0.0, init=250.0, status="error")
+    inv[-1] += "\tError Type: Runtime.ImportModuleError"
+    return lines + inv
+
+
+def test_init_failures_count_once_and_errors_never_exceed_invocations(invoke_cli, boto):
+    """Issue 17: a module-load failure was counted twice (the anonymous init-phase error lines
+    plus the REPORT's Status: error): 'invocations 7, errors 10 (142.9%)'. One invocation, one error."""
+    t = now_ms() - 60_000
+    a = init_failure(rid(1)) + init_failure(rid(2), reprinted=True) + invocation(rid(3))
+    b = init_failure(rid(4)) + invocation(rid(5)) + invocation(rid(6), "[ERROR]\tfailed", status="error")
+    # The window starts in the middle of an invocation: its START is outside, a traceback without
+    # id and its REPORT are inside; then an init failure whose invocation is not in the window yet.
+    c = ["Traceback (most recent call last):\n  File \"app.py\"\nKeyError: 'x'"] + [invocation(rid(7))[-1]]
+    c += ["INIT_START Runtime Version: python:3.12.v40", "[ERROR] Runtime.ImportModuleError: nope",
+          "INIT_REPORT Init Duration: 10.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError"]
+    put(boto, "broken", "2026/11/23/[$LATEST]a", a, ts=t)
+    put(boto, "broken", "2026/11/23/[$LATEST]b", b, ts=t + 1000)
+    put(boto, "broken", "2026/11/23/[$LATEST]c", c, ts=t + 2000)
+    d = invoke_cli("stats", "broken", "-o", "json").json()
+    assert d["invocations"] == 7
+    assert d["errors"] == 5, d          # 1, 2, 4 (init), 6 (handler), 7 (traceback before its REPORT)
+    assert d["error_pct"] == pytest.approx(71.4)
+    assert d["timeouts"] == 0 and d["cold_starts"] == 3
+    r = invoke_cli("stats", "broken")
+    assert r.exit_code == 0 and "5 (71.4%)" in r.stdout
+
+
+def test_errors_never_exceed_invocations_for_any_window(invoke_cli, boto):
+    """Every window over the same logs: errors and timeouts are at most the invocations."""
+    t = now_ms() - 120_000
+    lines = []
+    for i in range(1, 6):
+        lines += init_failure(rid(i), reprinted=i % 2 == 0)
+        lines += ["[ERROR] stray line with no request", f"2026-11-23T15:00:03.000Z Task timed out after 3.00 seconds"]
+    put(boto, "w", "2026/11/23/[$LATEST]a", lines, ts=[t + 1000 * k for k in range(len(lines))])
+    import datetime as _dt
+
+    for start in range(0, len(lines), 5):
+        for end in range(start + 1, len(lines) + 1, 7):
+            since = _dt.datetime.fromtimestamp((t + 1000 * start) / 1000, _dt.timezone.utc).isoformat()
+            until = _dt.datetime.fromtimestamp((t + 1000 * end) / 1000, _dt.timezone.utc).isoformat()
+            d = invoke_cli("stats", "w", "--since", since, "--until", until, "-o", "json").json()
+            assert d["errors"] <= d["invocations"] and d["timeouts"] <= d["errors"], (start, end, d)

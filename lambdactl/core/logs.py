@@ -206,8 +206,9 @@ def stream_matcher(markers: list[str] | None = None, prefix: str | None = None) 
 # --- events -----------------------------------------------------------------------------------
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_PLATFORM_RE = re.compile(rf"^(START|END) RequestId:\s*(?P<rid>{_UUID}|[0-9a-fA-F-]+)")
+_PLATFORM_RE = re.compile(r"^(START|END) RequestId: *(?P<rid>[^\s]+)")     # any non-blank id
 _INIT_RE = re.compile(r"^(INIT_START|INIT_REPORT|EXTENSION|TELEMETRY|RESTORE_START|RESTORE_REPORT)\b")
+_INIT_FAILED_RE = re.compile(r"^(INIT_REPORT|RESTORE_REPORT)\b.*\bStatus:\s*(error|timeout|failure)\b", re.I | re.S)
 _ISO_TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
 # Python runtime: "[LEVEL]\t2026-...Z\t<request id>\tmessage"
 _PY_RE = re.compile(rf"^\[(?P<level>[A-Z]+)\]\s+(?P<ts>{_ISO_TS})\s+(?P<rid>{_UUID})\s?(?P<msg>.*)$", re.S)
@@ -316,6 +317,8 @@ def parse_event(raw: dict, ctx: RequestContext | None = None) -> LogEvent:
     if _INIT_RE.match(stripped):
         ev.type = "platform"
         ev.body = stripped
+        # A failed init (module load): no request id; stats charges it to the stream's next invocation.
+        ev.error = bool(_INIT_FAILED_RE.match(stripped))
         return ev
     m = _PY_RE.match(stripped) or _NODE_RE.match(stripped)
     if m:
@@ -375,6 +378,8 @@ def _apply_json_log(ev: LogEvent, data: dict, ctx: RequestContext | None) -> Non
                 ev.error = True
         else:
             ev.type = "platform"
+            if etype in ("platform.initReport", "platform.restoreReport"):
+                ev.error = str(record.get("status", "")).lower() in ("timeout", "error", "failure")
         return
     level = data.get("level") or data.get("levelname")
     rid = data.get("requestId") or data.get("AWSRequestId") or data.get("aws_request_id")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-_REPORT_RE = re.compile(r"^REPORT RequestId:\s*(?P<rid>[0-9a-fA-F-]+)")
+# Any non-blank request id: AWS writes UUIDs, emulators and test harnesses write others.
+_REPORT_RE = re.compile(r"^REPORT RequestId: *(?P<rid>[^\s]+)")
 _FIELDS = {
     "duration_ms": re.compile(r"\bDuration:\s*([\d.]+)\s*ms"),
     "billed_duration_ms": re.compile(r"Billed Duration:\s*([\d.]+)\s*ms"),

@@ -43,34 +43,59 @@ class _Acc:
     reports: dict = field(default_factory=dict)            # request id -> Report (dedupe by id)
     error_ids: set = field(default_factory=set)
     timeout_ids: set = field(default_factory=set)
-    anonymous_errors: int = 0                              # error lines we could not tie to a request
-    anonymous_timeouts: int = 0
+
+    @property
+    def errors(self) -> int:
+        """Invocations (REPORT lines in the window) that failed: never more than the invocations."""
+        return len(self.error_ids & self.reports.keys())
+
+    @property
+    def timeouts(self) -> int:
+        return len(self.timeout_ids & self.reports.keys())
 
 
 def accumulate(events: Iterable[LogEvent]) -> _Acc:
+    """Invocations (one per REPORT request id) and which of them failed or timed out.
+
+    An invocation is counted once and fails at most once, whatever it logged: its REPORT status,
+    its ERROR/exception lines and a "Task timed out" line all mark the same request id. Error
+    lines without a request id (a module-load failure between INIT_START and INIT_REPORT, or a
+    traceback whose START lies before the window) belong to the next invocation of the same
+    stream — an execution environment runs one thing at a time — and are charged to it once.
+    Errors of requests whose REPORT is outside the window are not counted, so
+    ``errors <= invocations`` always holds.
+    """
     acc = _Acc()
+    pending: dict[str, str] = {}          # stream -> "error" | "timeout": seen outside any request
+
+    def mark(rid: str, kind: str) -> None:
+        acc.error_ids.add(rid)
+        if kind == "timeout":
+            acc.timeout_ids.add(rid)
+
     for ev in events:
+        if ev.type == "start" and ev.request_id:
+            kind = pending.pop(ev.stream, None)
+            if kind:
+                mark(ev.request_id, kind)
+            continue
         if ev.report is not None:
-            acc.reports[ev.report.request_id] = ev.report
+            rid = ev.report.request_id
+            acc.reports[rid] = ev.report
+            kind = pending.pop(ev.stream, None)
+            if kind:
+                mark(rid, kind)
             st = (ev.report.status or "").lower()
-            if st == "timeout":
-                acc.timeout_ids.add(ev.report.request_id)
-                acc.error_ids.add(ev.report.request_id)
-            elif st in ("error", "failure"):
-                acc.error_ids.add(ev.report.request_id)
+            if st in ("timeout", "error", "failure"):
+                mark(rid, st if st == "timeout" else "error")
             continue
-        if ev.type == "timeout":
-            if ev.request_id:
-                acc.timeout_ids.add(ev.request_id)
-                acc.error_ids.add(ev.request_id)
-            else:
-                acc.anonymous_timeouts += 1
+        if not ev.error:
             continue
-        if ev.error:
-            if ev.request_id:
-                acc.error_ids.add(ev.request_id)
-            else:
-                acc.anonymous_errors += 1
+        kind = "timeout" if ev.type == "timeout" else "error"
+        if ev.request_id:
+            mark(ev.request_id, kind)
+        elif pending.get(ev.stream) != "timeout":
+            pending[ev.stream] = kind
     return acc
 
 
@@ -85,8 +110,8 @@ def summarize(events: Iterable[LogEvent], *, start_ms: int, end_ms: int, target:
     durations = [r.duration_ms for r in reports if r.duration_ms is not None]
     inits = [r.init_duration_ms for r in reports if r.init_duration_ms is not None]
     cold = sum(1 for r in reports if r.cold_start)
-    errors = len(acc.error_ids) + acc.anonymous_errors
-    timeouts = len(acc.timeout_ids) + acc.anonymous_timeouts
+    errors = acc.errors
+    timeouts = acc.timeouts
     used = [r.max_memory_used_mb for r in reports if r.max_memory_used_mb is not None]
     sizes = [r.memory_size_mb for r in reports if r.memory_size_mb is not None]
     # What actually ran (the newest REPORT) wins over the current configuration.
