@@ -12,6 +12,10 @@ behave as the AWS API documents; none of them changes what lambdactl sends.
 - Invoke on the Docker-less backend echoes the payload even for a function that does not exist,
   and moto ignores the Qualifier query parameter; AWS answers ResourceNotFoundException (404)
   for a missing function, version or alias.
+- PublishVersion numbers the new version ``len(versions) + 1``, so after deleting versions moto
+  hands out a number again (``4 3 3 2``). AWS never reuses a version number while the function
+  exists: the next number is one more than the highest ever published (a function deleted and
+  created again starts over at 1).
 """
 from __future__ import annotations
 
@@ -91,6 +95,8 @@ def apply() -> None:
 
     LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
 
+    _patch_version_numbers()
+
     try:
         from moto.awslambda.responses import LambdaResponse
     except ImportError:  # pragma: no cover
@@ -108,3 +114,34 @@ def apply() -> None:
 
         LambdaResponse.invoke = response_invoke
     _applied = True
+
+
+def _patch_version_numbers() -> None:
+    """PublishVersion: the next number after the highest ever published (moto: len + 1)."""
+    import copy
+
+    from moto.awslambda.models import LambdaStorage
+
+    def publish_version(self, name_or_arn, description=""):
+        function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+        name = function.function_name
+        entry = self._functions.get(name)
+        if not entry or not entry["latest"]:
+            return None
+        all_versions = entry["versions"]
+        if all_versions and not function.code_or_config_updated:
+            return all_versions[-1]          # nothing changed: the newest version (as moto and AWS do)
+        function.code_or_config_updated = False
+        # The entry lives as long as the function: deleting the function resets the numbering.
+        highest = max([int(entry.get("lambdactl_highest_version", 0))] + [int(v.version) for v in all_versions])
+        new_version = highest + 1
+        entry["lambdactl_highest_version"] = new_version
+        fn = copy.copy(entry["latest"])
+        fn.set_version(new_version)
+        if description:
+            fn.description = description
+        all_versions.append(fn)
+        self._arns[fn.function_arn] = fn
+        return fn
+
+    LambdaStorage.publish_version = publish_version
