@@ -270,3 +270,92 @@ def test_prune_validation(invoke_cli, create_function):
     assert_clean_error(invoke_cli("versions", "prune", "fn", "--keep", "-1"), 2, contains="--keep")
     assert_clean_error(invoke_cli("versions", "prune", "fn", "--keep", "many"), 2)
     assert_clean_error(invoke_cli("versions", "prune", "ghost", "--keep", "1", "--yes"), 3)
+
+
+# --- issue 17: version numbers are never reused; versions show FUNCTION N; prune -q ----------
+
+def test_version_numbers_are_never_reused_after_prune(invoke_cli, create_function, boto, make_zip):
+    """Lambda never reuses a version number, even after the versions are deleted; moto did
+    ('4 3 3 2'). The shared fidelity layer (core/motofixes.py) fixes it for the tests and the sandbox."""
+    _five_versions(create_function, boto, make_zip)
+    r = invoke_cli("versions", "prune", "fn", "--keep", "2", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert _versions(boto) == [4, 5]
+    _new_code(boto, make_zip, "fn", marker="6")
+    r = invoke_cli("publish", "fn", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == "6"
+    assert invoke_cli("-q", "versions", "fn").stdout.split() == ["6", "5", "4"]
+    # Even with every version deleted, the next one continues the sequence.
+    assert invoke_cli("versions", "prune", "fn", "--keep", "0", "--yes").exit_code == 0
+    assert _versions(boto) == []
+    _new_code(boto, make_zip, "fn", marker="7")
+    assert boto("lambda").publish_version(FunctionName="fn")["Version"] == "7"
+    # A function deleted and created again starts over at 1, as on AWS.
+    boto("lambda").delete_function(FunctionName="fn")
+    create_function("fn")
+    assert boto("lambda").publish_version(FunctionName="fn")["Version"] == "1"
+    # create_function(Publish=True) counts too.
+    create_function("other", Publish=True)
+    _new_code(boto, make_zip, "other", marker="x")
+    assert boto("lambda").publish_version(FunctionName="other")["Version"] == "2"
+
+
+def test_prune_quiet_prints_only_the_deleted_versions(invoke_cli, create_function, boto, make_zip):
+    _five_versions(create_function, boto, make_zip)
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    r = invoke_cli("versions", "prune", "fn", "--keep", "2", "--dry-run", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == ["3", "2"]              # would be deleted; kept ones not printed
+    assert _versions(boto) == [1, 2, 3, 4, 5]
+    r = invoke_cli("versions", "prune", "fn", "--keep", "2", "--yes", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == ["3", "2"]
+    assert _versions(boto) == [1, 4, 5]
+    r = invoke_cli("versions", "prune", "fn", "--keep", "2", "--yes", "-q")
+    assert r.exit_code == 0 and r.stdout == ""              # nothing deleted: nothing printed
+
+
+def test_versions_show_one_version(invoke_cli, create_function, boto, make_zip):
+    """`versions show FUNCTION N` (and `versions FUNCTION N`): that version's configuration, code
+    sha and the aliases routing to it."""
+    create_function("fn", Environment={"Variables": {"STAGE": "prod", "API_TOKEN": "s3cret"}}, MemorySize=256)
+    lam = boto("lambda")
+    lam.publish_version(FunctionName="fn", Description="first")
+    _new_code(boto, make_zip, "fn", marker="2")
+    lam.publish_version(FunctionName="fn")
+    lam.create_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                     RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+    lam.create_alias(FunctionName="fn", Name="stable", FunctionVersion="1")
+    r = invoke_cli("versions", "show", "fn", "1", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    v1 = lam.get_function_configuration(FunctionName="fn", Qualifier="1")
+    assert d["function"] == "fn" and d["version"] == "1" and d["description"] == "first"
+    assert d["code_sha256"] == v1["CodeSha256"] and d["code_size"] == v1["CodeSize"]
+    assert d["memory"] == 256 and d["runtime"] == "python3.12" and d["handler"] == "app.handler"
+    assert d["arn"].endswith(":fn:1")
+    assert d["environment"] == {"STAGE": "prod", "API_TOKEN": "****"}        # masked
+    assert d["aliases"] == [{"name": "live", "percent": 90}, {"name": "stable", "percent": 100}]
+    assert invoke_cli("versions", "show", "fn", "1", "--show-secrets", "-o", "json").json()["environment"][
+        "API_TOKEN"] == "s3cret"
+    r = invoke_cli("versions", "fn", "2")                   # the default action, table view
+    assert r.exit_code == 0, r.stderr
+    assert "live (10%)" in r.stdout and lam.get_function_configuration(
+        FunctionName="fn", Qualifier="2")["CodeSha256"] in r.stdout
+    assert invoke_cli("versions", "show", "fn:2", "-o", "json").json()["version"] == "2"
+    assert invoke_cli("-q", "versions", "show", "fn", "2").stdout.strip() == "2"
+    assert_clean_error(invoke_cli("versions", "show", "fn", "9"), 3, contains="version 9")
+    assert_clean_error(invoke_cli("versions", "show", "fn", "x"), 2, contains="version")
+    assert_clean_error(invoke_cli("versions", "show", "fn", "$LATEST"), 2)
+    assert_clean_error(invoke_cli("versions", "show", "ghost", "1"), 3, contains="ghost")
+
+
+@pytest.mark.parametrize("args", [("versions", "show", "2"), ("versions", "2"), ("versions", "show", "2", "-o", "json")])
+def test_a_lone_number_is_a_usage_error_not_a_function(invoke_cli, create_function, args):
+    """Issue 17: 'versions show 2' said "function not found: 2"."""
+    create_function("fn")
+    r = invoke_cli(*args)
+    assert_clean_error(r, 2, contains="2")
+    assert "function not found" not in r.stderr
+    assert "versions show FUNCTION 2" in r.stderr

@@ -12,8 +12,8 @@ from lambdactl.output import emit, human_bytes, info as say
 from lambdactl.settings import current
 
 versions_app = typer.Typer(cls=default_group("show"), rich_markup_mode=None,
-                           help="Published versions: list them (default) or prune old ones.\n\n"
-                                "'lambdactl versions FUNCTION' is 'lambdactl versions show FUNCTION'.")
+                           help="Published versions: list them (default), show one, or prune old ones.\n\n"
+                                "'lambdactl versions FUNCTION [N]' is 'lambdactl versions show FUNCTION [N]'.")
 alias_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                         help="Aliases and traffic shifting: set, canary shift, promote, roll back.")
 
@@ -90,18 +90,53 @@ def _alias_cell(aliases: list[dict]) -> str:
 
 
 @versions_app.command("show")
-def versions_show(function: FunctionArg = None) -> None:
-    """List published versions: date, code sha, description, aliases routing to each (weights).
+def versions_show(
+    function: FunctionArg = None,
+    version: Annotated[Optional[str], typer.Argument(
+        metavar="[VERSION]", help="Show this published version (configuration, code, aliases) instead of the list.",
+        show_default=False)] = None,
+) -> None:
+    """List published versions, or show one: date, code sha, description, aliases (weights).
+
+    With VERSION (or FUNCTION:VERSION): that version's configuration, code sha and size, and
+    the aliases routing to it. Secret-looking environment values are masked unless
+    --show-secrets.
 
     Examples:
 
       lambdactl versions orders-api
 
       lambdactl versions orders-api -o json | jq '.[0].version'
-    """
-    from lambdactl.core.versions import list_versions
 
-    name, _ = resolve_function(function, allow_qualifier=False)
+      lambdactl versions show orders-api 7
+
+      lambdactl versions orders-api 7 -o json | jq .code_sha256
+    """
+    from lambdactl.core.versions import list_versions, show_version
+
+    if version is None and function and function.strip().isdigit():
+        n = function.strip()
+        raise UsageError(f"{n!r} is a version number, not a function: name the function too",
+                         hint=f"e.g. 'lambdactl versions show FUNCTION {n}' ('lambdactl versions FUNCTION' lists "
+                              "the versions; a function whose name is only digits: give its ARN)")
+    name, qual = resolve_function(function)
+    if qual is not None:
+        if version is not None and version.strip() != qual:
+            raise UsageError(f"two versions given: {function!r} and {version!r}", hint="give one of them")
+        version = qual
+    if version is not None:
+        v = version.strip()
+        if not v.isdigit() or int(v) < 1:
+            raise UsageError(f"VERSION {version!r}: expected a published version number (1, 2, ...)",
+                             hint=("$LATEST is not a published version: 'lambdactl info FUNCTION' shows it"
+                                   if v.upper().lstrip("$") == "LATEST"
+                                   else "'lambdactl versions FUNCTION' lists the published versions"))
+        rec = show_version(aws(), name, str(int(v)), show_secrets=current().show_secrets)
+        if _json():
+            emit(rec)
+            return
+        emit({**rec, "aliases": _alias_cell(rec["aliases"])}, quiet_field="version")
+        return
     records = list_versions(aws(), name)
     if _json():
         emit(records)
@@ -132,6 +167,8 @@ def versions_prune(
       lambdactl versions prune orders-api --keep 5 --dry-run
 
       lambdactl versions prune orders-api --keep 5 --yes
+
+      lambdactl versions prune orders-api --keep 5 --yes -q    # only the deleted versions, one per line
     """
     from lambdactl.core.versions import ACCOUNT_CODE_STORAGE_GB, plan_prune, prune_versions
 
@@ -157,6 +194,10 @@ def versions_prune(
             f"(code storage counts against the account's {ACCOUNT_CODE_STORAGE_GB} GB quota)")
     if _json():
         emit(result)
+        return
+    if current().quiet:          # -q: only the versions deleted (would be deleted), one per line
+        for r in gone:
+            typer.echo(r["version"])
         return
     action = "would delete" if dry_run else "deleted"
     rows = [{"version": r["version"], "action": action, "size": human_bytes(r["code_size"]),

@@ -137,6 +137,56 @@ def list_versions(aws: AwsSession, name: str) -> list[dict]:
     return out
 
 
+def show_version(aws: AwsSession, name: str, version: str, *, show_secrets: bool = False) -> dict:
+    """One published version: its configuration (secret-looking environment values masked unless
+    ``show_secrets``), code sha/size and the aliases routing to it (with their share).
+
+    NotFoundError when the function or the version does not exist.
+    """
+    from lambdactl.config import mask_env
+    from lambdactl.core.functions import get_configuration
+
+    fname = api_name(aws, name)
+    cfg = get_configuration(aws, fname, str(version))
+    if cfg is None:
+        if get_configuration(aws, fname) is None:
+            raise function_not_found(name)
+        newest = newest_version(aws, fname)
+        raise NotFoundError(f"version {version} of {name} does not exist",
+                            hint=(f"the newest published version is {newest['Version']}; "
+                                  f"'lambdactl versions {name}' lists them") if newest
+                            else f"nothing is published yet: run 'lambdactl publish {name}'")
+    fname = cfg.get("FunctionName") or fname
+    aliases = []
+    for a in get_aliases(aws, fname):
+        share = alias_routes(a).get(str(cfg.get("Version")))
+        if share is not None:
+            aliases.append({"name": a["Name"], "percent": share})
+    env = (cfg.get("Environment") or {}).get("Variables") or {}
+    return {
+        "function": fname,
+        "version": cfg.get("Version"),
+        "arn": cfg.get("FunctionArn"),
+        "description": cfg.get("Description") or "",
+        "last_modified": iso(cfg.get("LastModified")),
+        "code_sha256": cfg.get("CodeSha256"),
+        "code_size": cfg.get("CodeSize"),
+        "package_type": cfg.get("PackageType") or "Zip",
+        "runtime": cfg.get("Runtime"),
+        "handler": cfg.get("Handler"),
+        "architecture": (cfg.get("Architectures") or ["x86_64"])[0],
+        "memory": cfg.get("MemorySize"),
+        "timeout": cfg.get("Timeout"),
+        "ephemeral_storage": (cfg.get("EphemeralStorage") or {}).get("Size", 512),
+        "role": cfg.get("Role"),
+        "layers": [layer.get("Arn") for layer in cfg.get("Layers") or []],
+        "environment": mask_env(env, show_secrets),
+        "tracing": (cfg.get("TracingConfig") or {}).get("Mode"),
+        "state": cfg.get("State", "Active"),
+        "aliases": aliases,
+    }
+
+
 # --- publishing -----------------------------------------------------------------------------
 
 def _norm_config(cfg: dict) -> dict[str, Any]:
