@@ -5,8 +5,14 @@ boto3 is imported lazily here so that ``lambdactl --help`` never pays for it.
 
 - ``--endpoint-url`` / ``AWS_ENDPOINT_URL`` reach any AWS-compatible server (sandbox, moto,
   LocalStack); ``--sandbox`` points at the running lambdactl sandbox.
-- Standard retry mode; plus :func:`retry` for Lambda's ResourceConflict/TooManyRequests and IAM
-  propagation, with exponential backoff and a time budget.
+- Retries, without stacking: botocore's standard retry mode retries throttling (429
+  TooManyRequests, ThrottlingException, SlowDown...), 5xx answers and connection errors, with
+  jittered exponential backoff (``rand(0, 1) * min(2 ** i, 20)`` s). The number of attempts is the
+  most whose worst-case backoff fits the retry budget (``LAMBDACTL_RETRY_BUDGET``, 60 s: 7 attempts,
+  at most 51 s of backoff); ``LAMBDACTL_MAX_ATTEMPTS`` sets it directly (first try included).
+  :func:`retry` re-runs a call only for what botocore does not retry: ResourceConflictException while
+  an update is in progress, and the ``also=`` predicates callers pass (IAM propagation), within the
+  same budget. A throttled call is never retried by both.
 - ``--verbose`` logs each call (``aws: lambda.GetFunction 200 12 ms``) on stderr.
 - :data:`CALLS` records every call made in this process (service, operation) so tests and
   benchmarks can count them.
@@ -107,9 +113,9 @@ class AwsSession:
         if not self.region:
             raise UsageError("no AWS region configured",
                              hint="pass --region or set AWS_REGION (or AWS_DEFAULT_REGION)")
-        attempts = int(os.environ.get("LAMBDACTL_MAX_ATTEMPTS", "8"))
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": attempts},
+            # total_max_attempts counts the first try; botocore's max_attempts would count retries only.
+            retries={"mode": "standard", "total_max_attempts": max_attempts()},
             user_agent_extra=f"lambdactl/{__version__}",
             connect_timeout=float(os.environ.get("LAMBDACTL_CONNECT_TIMEOUT", "10")),
             read_timeout=float(os.environ.get("LAMBDACTL_READ_TIMEOUT", "70")),
@@ -216,38 +222,85 @@ def reset_sessions() -> None:
 
 # --- retries and waiting --------------------------------------------------------------------
 
-RETRYABLE_CODES = {"ResourceConflictException", "TooManyRequestsException", "ThrottlingException",
-                   "Throttling", "ServiceException", "InternalFailure", "ServiceUnavailable",
-                   "InternalError", "SlowDown", "RequestLimitExceeded"}
+# What botocore's standard mode does not retry, and our loop does (throttling, 5xx and connection
+# errors are botocore's: retrying them here too would multiply the attempts and the time).
+RETRYABLE_CODES = frozenset({"ResourceConflictException"})
+
+BOTOCORE_MAX_BACKOFF = 20.0      # s: standard mode's cap on one backoff (botocore.retries.standard)
+DEFAULT_RETRY_BUDGET = 60.0      # s: one AWS call's time budget
+MAX_ATTEMPTS_LIMIT = 20
+
+
+def retry_budget() -> float:
+    """The retry budget in seconds: ``LAMBDACTL_RETRY_BUDGET``, default 60."""
+    raw = os.environ.get("LAMBDACTL_RETRY_BUDGET", "").strip()
+    if not raw:
+        return DEFAULT_RETRY_BUDGET
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise UsageError(f"LAMBDACTL_RETRY_BUDGET={raw!r} is not a number of seconds in 0..3600",
+                         hint=f"unset it for the default ({DEFAULT_RETRY_BUDGET:.0f} s)")
+    return value
+
+
+def worst_case_backoff(attempts: int) -> float:
+    """The longest total backoff botocore's standard mode sleeps over ``attempts`` attempts."""
+    return sum(min(2.0 ** i, BOTOCORE_MAX_BACKOFF) for i in range(max(0, attempts - 1)))
+
+
+def max_attempts() -> int:
+    """Attempts per AWS call (the first try included): ``LAMBDACTL_MAX_ATTEMPTS``, else the most whose
+    worst-case backoff fits :func:`retry_budget` (60 s → 7 attempts, at most 51 s of backoff)."""
+    raw = os.environ.get("LAMBDACTL_MAX_ATTEMPTS", "").strip()
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_ATTEMPTS_LIMIT:
+            raise UsageError(f"LAMBDACTL_MAX_ATTEMPTS={raw!r} is not a whole number in 1..{MAX_ATTEMPTS_LIMIT}",
+                             hint="it counts attempts per AWS call, the first try included; unset it for "
+                                  "the default (what fits the retry budget)")
+        return int(raw)
+    budget = retry_budget()
+    attempts = 1
+    while attempts < MAX_ATTEMPTS_LIMIT and worst_case_backoff(attempts + 1) <= budget:
+        attempts += 1
+    return attempts
 
 
 def error_code(exc: BaseException) -> str:
     return (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "") or ""
 
 
-def retry(fn: Callable[[], T], *, budget: float | None = None, codes: set[str] | None = None,
+def _already_exists(exc: BaseException) -> bool:
+    """A ResourceConflictException that no wait resolves: "... already exists" (a statement, alias or
+    mapping), unlike "An update is in progress" / "The function is currently in the following state"."""
+    message = ((getattr(exc, "response", None) or {}).get("Error", {}).get("Message") or "").lower()
+    return "already exist" in message
+
+
+def retry(fn: Callable[[], T], *, budget: float | None = None, codes: set[str] | frozenset[str] | None = None,
           also: Callable[[BaseException], bool] | None = None, base: float = 0.25,
           cap: float = 4.0) -> T:
-    """Call ``fn`` until it succeeds, retrying retryable AWS errors with jittered backoff.
+    """Call ``fn`` until it succeeds, re-running it with jittered backoff only for what botocore's
+    retry mode does not retry: the error ``codes`` (default ResourceConflictException: an update is
+    in progress) and errors for which ``also(exc)`` is true (e.g. IAM propagation).
 
-    ``budget`` (seconds, default ``LAMBDACTL_RETRY_BUDGET`` or 60) bounds the total time.
+    Throttling, 5xx and connection errors reach here only after botocore's own retries ran out, and
+    are raised at once. ``budget`` (seconds, default :func:`retry_budget`) bounds the total time.
     """
-    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
-    from botocore.exceptions import HTTPClientError
+    from botocore.exceptions import ClientError
 
     if budget is None:
-        budget = float(os.environ.get("LAMBDACTL_RETRY_BUDGET", "60"))
+        budget = retry_budget()
     codes = RETRYABLE_CODES if codes is None else codes
     deadline = time.monotonic() + budget
     attempt = 0
     while True:
         try:
             return fn()
-        except (ClientError, BotoConnectionError, HTTPClientError) as exc:
-            retryable = (isinstance(exc, ClientError) and (error_code(exc) in codes or
-                         (exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0) >= 500)) \
-                or isinstance(exc, (BotoConnectionError, HTTPClientError)) or (also is not None and also(exc))
-            if not retryable:
+        except ClientError as exc:
+            if not (error_code(exc) in codes and not _already_exists(exc) or (also is not None and also(exc))):
                 raise
             delay = min(cap, base * (2 ** attempt)) * (0.5 + random.random() / 2)
             if time.monotonic() + delay > deadline:

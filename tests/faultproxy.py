@@ -6,7 +6,8 @@ For a chosen fraction of requests it answers with a fault instead of forwarding:
 - ``error500``: 500 InternalFailure,
 - ``drop``: the connection is closed without any response.
 Faults are injected before the request reaches the server, so a faulted request never changes
-state (like a throttled or rejected AWS call). Counts are kept per fault kind.
+state (like a throttled or rejected AWS call). Counts are kept per fault kind, and every request
+is recorded in ``requests`` as ``(method, path, service, target, kind)`` (kind None = forwarded).
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class FaultProxy:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.counts = {k: 0 for k in KINDS} | {"forwarded": 0}
+        self.requests: list[tuple[str, str, str, str, str | None]] = []
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,6 +51,8 @@ class FaultProxy:
                 service = auth.split("/")[3] if auth.count("/") >= 4 else ""
                 eligible = proxy.only is None or proxy.only(self.command, self.path)
                 kind = proxy._pick(service, self.command) if eligible else None
+                with proxy.lock:
+                    proxy.requests.append((self.command, self.path, service, target, kind))
                 if kind == "drop":
                     self.close_connection = True
                     try:

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from tests.conftest import FAKE_ENV, reset_moto
+from tests.conftest import FAKE_ENV, assert_clean_error, reset_moto
 from tests.faultproxy import FaultProxy
 
 QUEUE_NOTIFICATION_ID = "existing-sqs"
@@ -194,3 +194,80 @@ def test_sigint_during_deploy_exits_130_and_reports(boto, project_dir, moto_endp
     assert "Traceback" not in err
     assert "interrupted" in err
     assert sum(line.startswith("error:") for line in err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_always_throttled_call_fails_once_within_the_documented_budget(invoke_cli, create_function, moto_endpoint,
+                                                                       monkeypatch):
+    """Every request answers 429 TooManyRequests. Botocore's standard mode retries it (and nothing
+    retries botocore's retries): the command makes one AWS call of at most 10 requests, finishes
+    within the documented 60 s budget, and exits 1 with one 'throttled' error line and a hint."""
+    create_function("throttled")
+    monkeypatch.delenv("LAMBDACTL_RETRY_BUDGET", raising=False)     # the documented defaults
+    monkeypatch.delenv("LAMBDACTL_MAX_ATTEMPTS", raising=False)
+    proxy = FaultProxy(moto_endpoint, fraction=1.0, kinds=("throttle",)).start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+        t0 = time.monotonic()
+        r = invoke_cli("info", "throttled")
+        elapsed = time.monotonic() - t0
+    finally:
+        proxy.stop()
+    paths = {(m, p) for m, p, *_ in proxy.requests}
+    print(f"{len(proxy.requests)} requests in {elapsed:.1f} s: {sorted(paths)}")
+    assert_clean_error(r, 1, contains="throttled")
+    assert any(line.startswith("hint:") for line in r.stderr.splitlines()), r.stderr
+    assert len(paths) == 1, paths                        # one AWS call: the first one failed, nothing after it
+    assert 2 <= len(proxy.requests) <= 10, proxy.requests  # botocore retried it, and only botocore
+    assert elapsed < 120                                 # generous: the budget is 60 s of backoff
+
+
+def test_botocore_retry_config_fits_the_budget_and_our_loop_leaves_throttling_alone(monkeypatch):
+    """The session's clients use standard mode with total attempts whose worst-case backoff fits the
+    retry budget; aws.retry() re-runs ResourceConflict (update in progress) but never a throttle."""
+    from botocore.exceptions import ClientError
+
+    from lambdactl import aws
+    from lambdactl.errors import UsageError
+
+    monkeypatch.delenv("LAMBDACTL_RETRY_BUDGET", raising=False)
+    aws.reset_sessions()
+    retries = aws.session().client("lambda").meta.config.retries
+    assert retries["mode"] == "standard"
+    attempts = retries["total_max_attempts"]
+    assert 3 <= attempts <= 10 and aws.worst_case_backoff(attempts) <= 60
+    monkeypatch.setenv("LAMBDACTL_RETRY_BUDGET", "20")
+    assert aws.worst_case_backoff(aws.max_attempts()) <= 20
+    monkeypatch.setenv("LAMBDACTL_MAX_ATTEMPTS", "4")
+    assert aws.max_attempts() == 4
+    for bad in ("0", "x", "99"):
+        monkeypatch.setenv("LAMBDACTL_MAX_ATTEMPTS", bad)
+        with pytest.raises(UsageError):
+            aws.max_attempts()
+
+    def failing(code: str, message: str = "x"):
+        calls = []
+
+        def fn():
+            calls.append(1)
+            if len(calls) < 3:
+                raise ClientError({"Error": {"Code": code, "Message": message}}, "UpdateFunctionConfiguration")
+            return "ok"
+        return fn, calls
+
+    fn, calls = failing("ResourceConflictException", "An update is in progress for resource")
+    assert aws.retry(fn, base=0.01) == "ok" and len(calls) == 3
+    for code, message in (("TooManyRequestsException", "Rate exceeded"), ("ServiceException", "x"),
+                          ("ResourceConflictException", "Alias already exists: live")):
+        fn, calls = failing(code, message)
+        with pytest.raises(ClientError):
+            aws.retry(fn, base=0.01)
+        assert len(calls) == 1, code                     # botocore's to retry (or nothing to wait for)
+
+
+def test_bad_retry_settings_are_usage_errors(invoke_cli, monkeypatch):
+    monkeypatch.setenv("LAMBDACTL_MAX_ATTEMPTS", "many")
+    assert_clean_error(invoke_cli("ls"), 2, contains="LAMBDACTL_MAX_ATTEMPTS")
+    monkeypatch.delenv("LAMBDACTL_MAX_ATTEMPTS")
+    monkeypatch.setenv("LAMBDACTL_RETRY_BUDGET", "soon")
+    assert_clean_error(invoke_cli("ls"), 2, contains="LAMBDACTL_RETRY_BUDGET")

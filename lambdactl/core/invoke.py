@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,8 +217,9 @@ def invoke_remote(aws, function: str, payload: bytes, *, qualifier: str | None =
         kwargs["LogType"] = "Tail"
     if client_context:
         kwargs["ClientContext"] = client_context
-    budget = retry_budget if retry_budget is not None else min(
-        float(os.environ.get("LAMBDACTL_RETRY_BUDGET", "60")), 30.0)
+    from lambdactl.aws import retry_budget as default_budget
+
+    budget = retry_budget if retry_budget is not None else min(default_budget(), 30.0)
     deadline = time.monotonic() + budget
     attempt = 0
     what = f"{function}:{qualifier}" if qualifier else function

@@ -882,9 +882,9 @@ def _put_rule(events, name: str, bus: str, description: str | None, want: dict) 
 
 # Event source mappings -----------------------------------------------------------------------------
 
-# Retried on mapping updates/deletes (a mapping still being created or updated is "in use").
-_ESM_RETRY_CODES = {"ResourceConflictException", "ResourceInUseException", "TooManyRequestsException",
-                    "ServiceException"}
+# Retried on mapping updates/deletes (a mapping still being created or updated is "in use");
+# throttling and 5xx are botocore's to retry (lambdactl.aws), never ours as well.
+_ESM_RETRY_CODES = frozenset({"ResourceConflictException", "ResourceInUseException"})
 
 
 def _esm_enabled(state: str | None) -> bool:
