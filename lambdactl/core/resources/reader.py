@@ -1,0 +1,579 @@
+"""The ONE reader of a function's live state: :func:`read_function` → :class:`FunctionState`.
+
+It reads exactly the :class:`~lambdactl.core.model.Areas` the caller asks for, and does the
+independent reads concurrently (botocore clients are thread-safe; ``AwsSession.client`` caches
+one per service and region behind a lock):
+
+1. ``GetFunction`` (always; configuration, code identity, tags and reserved concurrency in one
+   call). A missing function → ``None``, and no other call is made.
+2. In parallel, per area asked: ``ListVersionsByFunction``, ``ListAliases``,
+   ``ListProvisionedConcurrencyConfigs``, ``GetFunctionEventInvokeConfig``,
+   ``GetFunctionUrlConfig``, ``ListEventSourceMappings``, ``GetPolicy`` (for permissions, S3, SNS
+   and the URL's permissions) and ``ListEventBuses``.
+3. In parallel, what those name: the tags of each mapping (``lambdactl:managed``), each bucket's
+   notification configuration (buckets named by ``s3.amazonaws.com`` statements of the policy),
+   each topic's subscriptions (topics named by ``sns.amazonaws.com`` statements; every
+   subscription of the account when a statement is not pinned to a topic), and the rules that
+   target the function on every event bus.
+4. In parallel: each rule's definition and targets, each confirmed subscription's attributes.
+
+Triggers are resolved the way ``trigger list`` (core/triggers.py) resolves them, with its
+helpers; a trigger matches when it invokes exactly :attr:`FunctionState.target_arn`.
+Reads of other services that are denied (or whose resource is gone) leave a note in
+:attr:`FunctionState.notes` instead of failing the whole read; Lambda's own errors propagate.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable
+
+from lambdactl.aws import AwsSession, error_code, retry
+from lambdactl.core.model import (Alias, Areas, AsyncConfig, CodeIdentity, Concurrency, Configuration, Cors,
+                                  EventBridgeTrigger, FunctionState, Layer, MappingTrigger, Permission,
+                                  Provisioned, S3Trigger, ScheduleTrigger, SnsTrigger, Trigger, UrlTrigger,
+                                  Version, Vpc)
+from lambdactl.errors import NotFoundError
+from lambdactl.output import iso
+
+DEFAULT_WORKERS = 8
+POLICY_AREAS = Areas.PERMISSIONS | Areas.S3 | Areas.SNS | Areas.URL
+_DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException",
+           "UnauthorizedOperation"}
+
+
+# --- the entry point ------------------------------------------------------------------------------
+
+def read_function(aws: AwsSession, name: str, areas: Areas | str | Iterable[str] = Areas.ALL, *,
+                  qualifier: str | None = None, workers: int = DEFAULT_WORKERS) -> FunctionState | None:
+    """The live state of ``name`` (a name, ARN or ``name:qualifier``) for ``areas``; ``None`` when
+    the function (or the qualifier) does not exist.
+
+    ``qualifier`` (or one in ``name``) selects the version/alias whose configuration, triggers,
+    permissions, URL and async config are read; versions, aliases and concurrency are the
+    function's. ``areas`` may be flags or names (``"config,aliases"``).
+    """
+    from lambdactl.core.naming import parse_function_ref
+
+    if not isinstance(areas, Areas):
+        areas = Areas.parse(areas)
+    if qualifier is None:
+        name, qualifier = parse_function_ref(name)
+    if qualifier == "$LATEST":
+        qualifier = None
+    got = _get_function(aws, name, qualifier)
+    if got is None:
+        return None
+    return _Read(aws, got, qualifier, areas, workers).run()
+
+
+def _get_function(aws: AwsSession, name: str, qualifier: str | None) -> dict | None:
+    from botocore.exceptions import ClientError
+
+    kw: dict[str, Any] = {"FunctionName": name}
+    if qualifier:
+        kw["Qualifier"] = qualifier
+    lam = aws.client("lambda")
+    try:
+        return retry(lambda: lam.get_function(**kw))
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
+
+
+# --- the read ---------------------------------------------------------------------------------------
+
+class _Read:
+    """One read: the phases of :func:`read_function`, each phase's calls in parallel."""
+
+    def __init__(self, aws: AwsSession, got: dict, qualifier: str | None, areas: Areas, workers: int):
+        from lambdactl.core.triggers import target_from_configuration
+
+        self.aws = aws
+        self.got = got
+        self.cfg = got["Configuration"]
+        self.name = self.cfg["FunctionName"]
+        self.qualifier = qualifier
+        self.target = target_from_configuration(self.cfg, qualifier)   # .arn: what triggers invoke
+        self.areas = areas
+        self.workers = max(1, workers)
+        self._notes: list[str] = []
+        self._lock = threading.Lock()
+
+    def note(self, text: str) -> None:
+        with self._lock:
+            self._notes.append(text)
+
+    def parallel(self, tasks: dict[Any, Callable[[], Any]]) -> dict[Any, Any]:
+        """Run the tasks concurrently; results by key. The first failure is raised."""
+        if not tasks:
+            return {}
+        if len(tasks) == 1 or self.workers == 1:
+            return {k: fn() for k, fn in tasks.items()}
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(tasks)),
+                                thread_name_prefix="lambdactl-read") as pool:
+            futures = {k: pool.submit(fn) for k, fn in tasks.items()}
+            return {k: f.result() for k, f in futures.items()}
+
+    def soft(self, what: str, fn: Callable[[], Any], default: Any = None) -> Callable[[], Any]:
+        """``fn`` as a task whose denied/missing reads of another service become a note."""
+        from botocore.exceptions import ClientError
+
+        def run():
+            try:
+                return fn()
+            except NotFoundError:
+                return default
+            except ClientError as exc:
+                code = error_code(exc)
+                if code in _DENIED or code in ("NoSuchBucket", "NotFound", "ResourceNotFoundException"):
+                    self.note(f"could not read {what} ({code})")
+                    return default
+                raise
+        return run
+
+    def want(self, area: Areas) -> bool:
+        return bool(self.areas & area)
+
+    # -- phases --
+    def run(self) -> FunctionState:
+        a = self.areas
+        lam = self.aws.client("lambda")
+        first: dict[str, Callable[[], Any]] = {}
+        if a & Areas.VERSIONS:
+            from lambdactl.core.versions import get_versions
+
+            first["versions"] = lambda: get_versions(self.aws, self.name)
+        if a & Areas.ALIASES:
+            from lambdactl.core.versions import get_aliases
+
+            first["aliases"] = lambda: get_aliases(self.aws, self.name)
+        if a & Areas.CONCURRENCY:
+            from lambdactl.core.concurrency import list_provisioned
+
+            first["provisioned"] = lambda: list_provisioned(self.aws, self.name)
+        if a & Areas.ASYNC:
+            first["async"] = self._event_invoke_config
+        if a & Areas.URL:
+            from lambdactl.core.triggers import _get_url_config
+
+            first["url"] = lambda: _get_url_config(self.aws, self.target)
+        if a & Areas.MAPPINGS:
+            from lambdactl.core.functions import list_event_source_mappings
+
+            first["mappings"] = lambda: list_event_source_mappings(self.aws, self.target.ref)
+        if a & POLICY_AREAS:
+            first["policy"] = self._policy
+        if a & Areas.RULES:
+            first["buses"] = self.soft("the EventBridge buses", self._buses, ["default"])
+        r1 = self.parallel(first)
+        policy: list[dict] = r1.get("policy") or []
+
+        second: dict[tuple, Callable[[], Any]] = {}
+        for m in r1.get("mappings") or []:
+            if m.get("EventSourceMappingArn"):
+                second[("esm-tags", m["UUID"])] = self._mapping_tags(lam, m["EventSourceMappingArn"])
+        if a & Areas.S3:
+            for bucket in self._policy_buckets(policy):
+                second[("bucket", bucket)] = self._notifications(bucket)
+        topics: list[str] = []
+        if a & Areas.SNS:
+            topics, unpinned = self._policy_topics(policy)
+            for topic in topics:
+                second[("topic", topic)] = self._topic_subscriptions(topic)
+            if unpinned:
+                second[("all-subscriptions",)] = self.soft("the SNS subscriptions", self._all_subscriptions, [])
+        for bus in r1.get("buses") or []:
+            second[("rules", bus)] = self.soft(f"the EventBridge rules on bus {bus}",
+                                               self._rule_names(bus), [])
+        r2 = self.parallel(second)
+
+        third: dict[tuple, Callable[[], Any]] = {}
+        for (kind, *rest), value in r2.items():
+            if kind == "rules":
+                for rule in value:
+                    third[("rule", rest[0], rule)] = self._rule(rest[0], rule)
+        subs = self._subscriptions(r2, topics)
+        for s in subs:
+            if not (s.get("SubscriptionArn") or "pending").lower().startswith("pending"):
+                third[("sub-attrs", s["SubscriptionArn"])] = self.soft(
+                    f"the attributes of subscription {s['SubscriptionArn']}", self._sub_attributes(s), {})
+        r3 = self.parallel(third)
+        return self._build(r1, r2, r3, subs, policy)
+
+    # -- phase-1 reads --
+    def _event_invoke_config(self) -> dict | None:
+        from botocore.exceptions import ClientError
+
+        kw: dict[str, Any] = {"FunctionName": self.name}
+        if self.qualifier:
+            kw["Qualifier"] = self.qualifier
+        lam = self.aws.client("lambda")
+        try:
+            return retry(lambda: lam.get_function_event_invoke_config(**kw))
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+
+    def _policy(self) -> list[dict]:
+        from lambdactl.core.functions import get_policy
+        from lambdactl.core.permissions import parse_statement
+
+        doc = retry(lambda: get_policy(self.aws, self.name, self.qualifier))
+        sts = doc.get("Statement") or []
+        return [parse_statement(st) for st in ([sts] if isinstance(sts, dict) else sts)]
+
+    def _buses(self) -> list[str]:
+        ev = self.aws.client("events")
+        names, token = [], None
+        while True:
+            kw = {"NextToken": token} if token else {}
+            resp = retry(lambda: ev.list_event_buses(**kw))
+            names.extend(b["Name"] for b in resp.get("EventBuses") or [])
+            token = resp.get("NextToken")
+            if not token:
+                break
+        return ["default"] + sorted(n for n in set(names) if n != "default")
+
+    # -- phase-2 reads --
+    def _mapping_tags(self, lam, arn: str) -> Callable[[], dict]:
+        def run() -> dict:
+            from botocore.exceptions import ClientError
+
+            try:
+                return retry(lambda: lam.list_tags(Resource=arn)).get("Tags") or {}
+            except ClientError:
+                return {}       # as 'trigger list': unknown tags → not lambdactl's
+        return run
+
+    @staticmethod
+    def _policy_buckets(policy: list[dict]) -> list[str]:
+        return sorted({_bucket_of(r["source_arn"]) for r in policy
+                       if r["principal"] == "s3.amazonaws.com" and _bucket_of(r["source_arn"])})
+
+    def _notifications(self, bucket: str) -> Callable[[], dict]:
+        from lambdactl.core.triggers import _get_notifications
+
+        return self.soft(f"the notification configuration of bucket {bucket}",
+                         lambda: _get_notifications(self.aws, bucket), {})
+
+    @staticmethod
+    def _policy_topics(policy: list[dict]) -> tuple[list[str], bool]:
+        from lambdactl.core.triggers import SNS_ARN_RE
+
+        sns = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["effect"] == "Allow"]
+        topics = sorted({r["source_arn"] for r in sns if SNS_ARN_RE.match(r["source_arn"] or "")})
+        return topics, any(not r["source_arn"] for r in sns)
+
+    def _topic_subscriptions(self, topic: str) -> Callable[[], list[dict]]:
+        from lambdactl.core.triggers import _topic_subscriptions
+
+        return self.soft(f"the subscriptions of topic {topic}", lambda: _topic_subscriptions(self.aws, topic), [])
+
+    def _all_subscriptions(self) -> list[dict]:
+        sns = self.aws.client("sns")
+        return retry(lambda: [s for page in sns.get_paginator("list_subscriptions").paginate()
+                              for s in page.get("Subscriptions") or []])
+
+    def _rule_names(self, bus: str) -> Callable[[], list[str]]:
+        def run() -> list[str]:
+            ev = self.aws.client("events")
+            pages = ev.get_paginator("list_rule_names_by_target").paginate(TargetArn=self.target.arn,
+                                                                           EventBusName=bus)
+            return retry(lambda: [n for page in pages for n in page.get("RuleNames") or []])
+        return run
+
+    def _subscriptions(self, r2: dict, topics: list[str]) -> list[dict]:
+        """This function's SNS subscriptions, one per topic and subscription ARN."""
+        seen, out = set(), []
+        candidates = [s for t in topics for s in r2.get(("topic", t)) or []]
+        candidates += r2.get(("all-subscriptions",)) or []
+        for s in candidates:
+            if s.get("Protocol") != "lambda" or s.get("Endpoint") != self.target.arn:
+                continue
+            ident = (s.get("TopicArn"), s.get("SubscriptionArn"))
+            if ident not in seen:
+                seen.add(ident)
+                out.append(s)
+        return sorted(out, key=lambda s: (s.get("TopicArn") or "", s.get("SubscriptionArn") or ""))
+
+    # -- phase-3 reads --
+    def _rule(self, bus: str, name: str) -> Callable[[], tuple[dict | None, list[dict]]]:
+        from lambdactl.core.triggers import _describe_rule, _rule_targets
+
+        def run():
+            ev = self.aws.client("events")
+            rule = _describe_rule(ev, name, bus)
+            return rule, (_rule_targets(ev, name, bus) if rule is not None else [])
+        return self.soft(f"EventBridge rule {name} on bus {bus}", run, (None, []))
+
+    def _sub_attributes(self, s: dict) -> Callable[[], dict]:
+        def run() -> dict:
+            topic = s.get("TopicArn") or ""
+            region = topic.split(":")[3] if topic.count(":") >= 5 else None
+            sns = self.aws.client("sns", region=region)
+            return retry(lambda: sns.get_subscription_attributes(
+                SubscriptionArn=s["SubscriptionArn"])).get("Attributes") or {}
+        return run
+
+    # -- the model --
+    def _build(self, r1: dict, r2: dict, r3: dict, subs: list[dict], policy: list[dict]) -> FunctionState:
+        from lambdactl.core.triggers import MANAGED_TAG
+
+        a = self.areas
+        cfg, got = self.cfg, self.got
+        filled = a | Areas.FUNCTION
+        triggers: list[Trigger] = []
+        used: dict[str, str] = {}          # statement id -> trigger key
+
+        if a & Areas.MAPPINGS:
+            for m in r1.get("mappings") or []:
+                tags = r2.get(("esm-tags", m.get("UUID"))) or {}
+                triggers.append(mapping_trigger(m, managed=tags.get(MANAGED_TAG) == "true"))
+        if a & Areas.S3:
+            triggers += self._s3_triggers(r2, policy, used)
+        if a & Areas.RULES:
+            triggers += self._rule_triggers(r3, policy, used)
+        if a & Areas.SNS:
+            triggers += self._sns_triggers(subs, r3, policy, used)
+        if a & Areas.URL:
+            triggers += self._url_trigger(r1.get("url"), policy, used)
+
+        concurrency = None
+        if a & Areas.CONCURRENCY:
+            provisioned = r1.get("provisioned")
+            reserved = (got.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
+            concurrency = Concurrency(
+                reserved=reserved,
+                provisioned=None if provisioned is None else tuple(Provisioned(**p) for p in provisioned))
+        async_config = async_settings(r1.get("async"), cfg) if a & Areas.ASYNC else None
+        permissions = None
+        if "policy" in r1:
+            filled |= Areas.PERMISSIONS
+            permissions = tuple(permission(r, used.get(r["statement_id"])) for r in policy)
+        base = self.target.arn.rsplit(":", 1)[0] if self.qualifier else self.target.arn
+        return FunctionState(
+            name=self.name, arn=base, qualifier=self.qualifier, areas=filled,
+            configuration=configuration(cfg), code=code_identity(cfg, got.get("Code")),
+            tags=dict(got.get("Tags") or {}),
+            versions=tuple(version(v) for v in r1["versions"]) if "versions" in r1 else None,
+            aliases=tuple(alias(x) for x in r1["aliases"]) if "aliases" in r1 else None,
+            triggers=tuple(triggers) if a & Areas.TRIGGERS else None,
+            permissions=permissions, concurrency=concurrency, async_config=async_config,
+            notes=tuple(self._notes))
+
+    def _s3_triggers(self, r2: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
+        from lambdactl.core.triggers import _filter_of
+
+        out: list[Trigger] = []
+        for bucket in self._policy_buckets(policy):
+            doc = r2.get(("bucket", bucket)) or {}
+            mine = [c for c in doc.get("LambdaFunctionConfigurations") or []
+                    if c.get("LambdaFunctionArn") == self.target.arn]
+            for c in mine:
+                prefix, suffix = _filter_of(c)
+                cid = c.get("Id") or None
+                out.append(S3Trigger(bucket=bucket, events=tuple(c.get("Events") or ()), prefix=prefix or None,
+                                     suffix=suffix or None, config_id=cid,
+                                     managed=bool(cid and cid.startswith("lambdactl-"))))
+            if mine:
+                key = out[-len(mine)].key
+                for r in policy:
+                    if r["principal"] == "s3.amazonaws.com" and _bucket_of(r["source_arn"]) == bucket:
+                        used.setdefault(r["statement_id"], key)
+        return out
+
+    def _rule_triggers(self, r3: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
+        from lambdactl.core.triggers import _is_managed_rule, _rule_arn
+
+        out: list[Trigger] = []
+        rules = sorted((k[1:], v) for k, v in r3.items() if k[0] == "rule")
+        for (bus, name), (rule, targets) in rules:
+            if rule is None:
+                continue
+            arn = rule.get("Arn") or _rule_arn(self.aws, bus, name)
+            mine = [t for t in targets if t.get("Arn") == self.target.arn]
+            t = rule_trigger(rule, bus, mine[0] if mine else None, managed=_is_managed_rule(rule), rule_arn=arn)
+            out.append(t)
+            for r in policy:
+                if r["principal"] == "events.amazonaws.com" and r["source_arn"] == arn:
+                    used.setdefault(r["statement_id"], t.key)
+        return out
+
+    def _sns_triggers(self, subs: list[dict], r3: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
+        out: list[Trigger] = []
+        for s in subs:
+            topic = s.get("TopicArn") or ""
+            stmts = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["source_arn"] == topic]
+            attrs = r3.get(("sub-attrs", s.get("SubscriptionArn"))) or {}
+            t = sns_trigger(s, attrs, managed=any(r["managed"] for r in stmts))
+            out.append(t)
+            for r in stmts:
+                used.setdefault(r["statement_id"], t.key)
+        return out
+
+    def _url_trigger(self, url: dict | None, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
+        from lambdactl.core.triggers import _is_url_statement
+
+        if url is None:
+            return []
+        stmts = [r for r in policy if _is_url_statement(r)]
+        for r in stmts:
+            used.setdefault(r["statement_id"], "url")
+        return [url_trigger(url, managed=any(r["managed"] for r in stmts))]
+
+
+# --- API shapes → model (pure) ------------------------------------------------------------------
+
+def _bucket_of(source_arn: str | None) -> str | None:
+    """The bucket of an S3 bucket ARN (any partition), else None."""
+    import re
+
+    m = re.match(r"^arn:aws[a-zA-Z-]*:s3:::([^/*?]+)$", source_arn or "")
+    return m.group(1) if m else None
+
+
+def _json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _snake(d: dict | None, keys: dict[str, str]) -> dict | None:
+    if not d:
+        return None
+    out = {new: d[old] for old, new in keys.items() if d.get(old) is not None}
+    return out or None
+
+
+def configuration(cfg: dict) -> Configuration:
+    vpc = cfg.get("VpcConfig") or {}
+    image = (cfg.get("ImageConfigResponse") or {}).get("ImageConfig")
+    return Configuration(
+        name=cfg["FunctionName"], arn=cfg.get("FunctionArn"), runtime=cfg.get("Runtime"),
+        handler=cfg.get("Handler"), architecture=(cfg.get("Architectures") or ["x86_64"])[0],
+        memory=cfg.get("MemorySize", 128), timeout=cfg.get("Timeout", 3),
+        ephemeral_storage=(cfg.get("EphemeralStorage") or {}).get("Size", 512), role=cfg.get("Role"),
+        description=cfg.get("Description") or "",
+        environment=dict((cfg.get("Environment") or {}).get("Variables") or {}),
+        layers=tuple(Layer(x["Arn"], x.get("CodeSize")) for x in cfg.get("Layers") or []),
+        tracing=(cfg.get("TracingConfig") or {}).get("Mode") or "PassThrough",
+        kms_key=cfg.get("KMSKeyArn") or None,
+        vpc=Vpc(tuple(vpc.get("SubnetIds") or ()), tuple(vpc.get("SecurityGroupIds") or ()),
+                bool(vpc.get("Ipv6AllowedForDualStack", False))) if vpc.get("SubnetIds") else None,
+        dead_letter=(cfg.get("DeadLetterConfig") or {}).get("TargetArn") or None,
+        image_config=_snake(image, {"EntryPoint": "entry_point", "Command": "command",
+                                    "WorkingDirectory": "working_directory"}),
+        logging=_snake(cfg.get("LoggingConfig"), {"LogFormat": "log_format", "LogGroup": "log_group",
+                                                  "ApplicationLogLevel": "application_log_level",
+                                                  "SystemLogLevel": "system_log_level"}),
+        file_systems=tuple((f.get("Arn"), f.get("LocalMountPath")) for f in cfg.get("FileSystemConfigs") or []),
+        snap_start=(cfg.get("SnapStart") or {}).get("ApplyOn") or None,
+        version=cfg.get("Version"), state=cfg.get("State"), state_reason=cfg.get("StateReason"),
+        last_update_status=cfg.get("LastUpdateStatus"),
+        last_update_status_reason=cfg.get("LastUpdateStatusReason"),
+        last_modified=iso(cfg.get("LastModified")), revision_id=cfg.get("RevisionId"))
+
+
+def code_identity(cfg: dict, code: dict | None = None) -> CodeIdentity:
+    code = code or {}
+    return CodeIdentity(package_type=cfg.get("PackageType") or "Zip", sha256=cfg.get("CodeSha256"),
+                        size=cfg.get("CodeSize"), image_uri=code.get("ImageUri"),
+                        resolved_image_uri=code.get("ResolvedImageUri"),
+                        repository_type=code.get("RepositoryType"), location=code.get("Location"))
+
+
+def version(v: dict) -> Version:
+    return Version(version=str(v["Version"]), configuration=configuration(v), code=code_identity(v),
+                   description=v.get("Description") or "", arn=v.get("FunctionArn"),
+                   last_modified=iso(v.get("LastModified")))
+
+
+def alias(a: dict) -> Alias:
+    weights = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    return Alias(name=a["Name"], version=str(a["FunctionVersion"]),
+                 weights={str(k): float(w) for k, w in weights.items()},
+                 description=a.get("Description") or "", arn=a.get("AliasArn"), revision_id=a.get("RevisionId"))
+
+
+def mapping_trigger(m: dict, managed: bool = False) -> MappingTrigger:
+    src = m.get("EventSourceArn") or ""
+    kind = src.split(":")[2] if src.count(":") >= 5 else "mapping"
+    pollers = m.get("ProvisionedPollerConfig")
+    state = m.get("State")
+    return MappingTrigger(
+        kind=kind, source_arn=src or "-", batch_size=m.get("BatchSize"),
+        window=m.get("MaximumBatchingWindowInSeconds") or 0,
+        enabled=(state or "Enabled") not in ("Disabled", "Disabling"),
+        starting_position=m.get("StartingPosition"), starting_timestamp=iso(m.get("StartingPositionTimestamp")),
+        function_response_types=tuple(m.get("FunctionResponseTypes") or ()),
+        filters=tuple(_json(f.get("Pattern")) for f in (m.get("FilterCriteria") or {}).get("Filters") or []),
+        max_retries=m.get("MaximumRetryAttempts"), max_record_age=m.get("MaximumRecordAgeInSeconds"),
+        bisect_on_error=m.get("BisectBatchOnFunctionError"),
+        parallelization_factor=m.get("ParallelizationFactor"), tumbling_window=m.get("TumblingWindowInSeconds"),
+        on_failure=((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination") or None,
+        max_concurrency=(m.get("ScalingConfig") or {}).get("MaximumConcurrency"), kms_key=m.get("KMSKeyArn"),
+        metrics=tuple((m.get("MetricsConfig") or {}).get("Metrics") or ()),
+        pollers=(pollers.get("MinimumPollers"), pollers.get("MaximumPollers")) if pollers else None,
+        managed=managed, uuid=m.get("UUID"), arn=m.get("EventSourceMappingArn"), state=state,
+        state_reason=m.get("StateTransitionReason"), last_modified=iso(m.get("LastModified")),
+        last_processing_result=m.get("LastProcessingResult"))
+
+
+def rule_trigger(rule: dict, bus: str, target: dict | None, *, managed: bool = False,
+                 rule_arn: str | None = None) -> ScheduleTrigger | EventBridgeTrigger:
+    target = target or {}
+    transformer = _snake(target.get("InputTransformer"), {"InputPathsMap": "input_paths_map",
+                                                          "InputTemplate": "input_template"})
+    common = dict(name=rule["Name"], bus=bus, enabled=(rule.get("State") or "ENABLED") == "ENABLED",
+                  input=_json(target.get("Input")), input_path=target.get("InputPath"),
+                  input_transformer=transformer, description=rule.get("Description") or None, managed=managed,
+                  rule_arn=rule_arn or rule.get("Arn"), target_id=target.get("Id"))
+    if rule.get("ScheduleExpression"):
+        return ScheduleTrigger(expression=rule["ScheduleExpression"], **common)
+    pattern = _json(rule.get("EventPattern") or "{}")
+    return EventBridgeTrigger(pattern=pattern if isinstance(pattern, dict) else {}, **common)
+
+
+def sns_trigger(s: dict, attrs: dict | None = None, *, managed: bool = False) -> SnsTrigger:
+    attrs = attrs or {}
+    redrive = _json(attrs.get("RedrivePolicy")) or {}
+    return SnsTrigger(topic=s.get("TopicArn") or "", subscription_arn=s.get("SubscriptionArn"),
+                      filter_policy=_json(attrs.get("FilterPolicy")) if attrs.get("FilterPolicy") else None,
+                      filter_policy_scope=attrs.get("FilterPolicyScope") if attrs.get("FilterPolicy") else None,
+                      redrive_dlq=redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None,
+                      managed=managed)
+
+
+def url_trigger(url: dict, *, managed: bool = False) -> UrlTrigger:
+    c = url.get("Cors") or None
+    cors = Cors(allow_origins=tuple(c.get("AllowOrigins") or ()), allow_methods=tuple(c.get("AllowMethods") or ()),
+                allow_headers=tuple(c.get("AllowHeaders") or ()), expose_headers=tuple(c.get("ExposeHeaders") or ()),
+                max_age=c.get("MaxAge"), allow_credentials=c.get("AllowCredentials")) if c else None
+    return UrlTrigger(auth=url.get("AuthType") or "AWS_IAM", invoke_mode=url.get("InvokeMode") or "BUFFERED",
+                      cors=cors, url=url.get("FunctionUrl"), managed=managed,
+                      created=iso(url.get("CreationTime")), last_modified=iso(url.get("LastModifiedTime")))
+
+
+def permission(r: dict, used_by: str | None = None) -> Permission:
+    """A parsed statement (``permissions.parse_statement``) as the model's Permission."""
+    return Permission(statement_id=r["statement_id"], principal=r["principal"] or "",
+                      action=r["action"] or "", effect=r["effect"] or "Allow", source_arn=r["source_arn"],
+                      source_account=r["source_account"], conditions=dict(r["conditions"] or {}),
+                      managed=bool(r["managed"]), used_by=used_by)
+
+
+def async_settings(resp: dict | None, cfg: dict) -> AsyncConfig:
+    from lambdactl.core.asyncconfig import async_record
+
+    rec = async_record(resp)
+    return AsyncConfig(max_retries=rec["max_retries"], max_event_age=rec["max_event_age"],
+                       on_success=rec["on_success"], on_failure=rec["on_failure"],
+                       dead_letter=(cfg.get("DeadLetterConfig") or {}).get("TargetArn") or None,
+                       configured=resp is not None, last_modified=iso((resp or {}).get("LastModified")))
