@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
@@ -68,7 +69,9 @@ def test_alias_set_creates_updates_and_reports_unchanged(invoke_cli, two_version
     assert r.exit_code == 0, r.stderr
     assert r.json()["status"] == "updated" and r.json()["after"] == {"1": 90, "2": 10}
     assert _alias(boto) == ("1", {"2": 0.1})
-    assert boto("lambda").get_alias(FunctionName="fn", Name="live")["Description"] == "prod"   # kept
+    # kept, followed by the rollback record (issue 17)
+    assert boto("lambda").get_alias(FunctionName="fn", Name="live")["Description"] == "prod [lambdactl: was 1, now 1+2@10%]"
+    assert invoke_cli("alias", "show", "fn", "live", "-o", "json").json()["description"] == "prod"
 
     r = invoke_cli("alias", "set", "fn", "live", "--version", "1", "--weight", "2=10", "-o", "json")
     assert r.json()["status"] == "unchanged"
@@ -467,8 +470,186 @@ def test_alias_set_without_version_keeps_the_primary_of_an_existing_alias(invoke
     r = invoke_cli("alias", "set", "fn", "live", "--description", "prod", "-o", "json")
     assert r.exit_code == 0, r.stderr
     assert _alias(boto) == ("1", {"2": 0.1})
-    assert boto("lambda").get_alias(FunctionName="fn", Name="live")["Description"] == "prod"
+    assert boto("lambda").get_alias(FunctionName="fn", Name="live")["Description"].startswith("prod [lambdactl: was 1,")
+    assert invoke_cli("alias", "show", "fn", "live", "-o", "json").json()["description"] == "prod"
     # a new alias still needs --version
     assert_clean_error(invoke_cli("alias", "set", "fn", "beta", "--weight", "2=10"), 2, contains="--version")
     assert [a["Name"] for a in boto("lambda").list_aliases(FunctionName="fn")["Aliases"]] == ["live"]
     assert_clean_error(invoke_cli("alias", "set", "fn", "live"), 2, contains="--version")
+
+
+# --- issue 17: rollback restores what the last lambdactl change replaced (recorded in AWS) ---
+
+def _raw_description(boto, name="live", fn="fn") -> str:
+    return boto("lambda").get_alias(FunctionName=fn, Name=name).get("Description") or ""
+
+
+def test_rollback_after_promote_restores_the_previous_version(invoke_cli, two_versions, boto, run_lambdactl,
+                                                               tmp_path):
+    """Issue 17: 'alias rollback' after 'alias promote' said "unchanged" and exited 0. The record
+    of the previous routing lives in the alias description on the server: a rollback run with an
+    empty local state (another machine) reads it back from moto."""
+    assert invoke_cli("alias", "set", "fn", "live", "--version", "1", "--description", "prod traffic").exit_code == 0
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "2", "--percent", "10", "--yes")
+    assert r.exit_code == 0, r.stderr
+    r = invoke_cli("alias", "promote", "fn", "live", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert _alias(boto) == ("2", {})
+    raw = _raw_description(boto)
+    assert raw.startswith("prod traffic") and "lambdactl" in raw        # user text first, readable
+    shown = invoke_cli("alias", "show", "fn", "live", "-o", "json").json()
+    assert shown["description"] == "prod traffic" and shown["previous"] == {"1": 100}
+
+    other = tmp_path / "other-machine"
+    env = {"LAMBDACTL_STATE_DIR": str(other / "state"), "LAMBDACTL_CACHE_DIR": str(other / "cache"),
+           "HOME": str(other)}
+    p = run_lambdactl("alias", "rollback", "fn", "live", "-o", "json", env=env)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert d["status"] == "rolled_back" and d["before"] == {"2": 100} and d["after"] == {"1": 100}
+    assert _alias(boto) == ("1", {})
+    assert invoke_cli("alias", "show", "fn", "live", "-o", "json").json()["description"] == "prod traffic"
+
+    # Rolling back twice does not ping-pong: the second one says what happened and changes nothing.
+    r = invoke_cli("alias", "rollback", "fn", "live")
+    assert r.exit_code == 0, r.stderr
+    assert "unchanged" in r.stderr and "already rolled back" in r.stderr and "--version 2" in r.stderr
+    assert _alias(boto) == ("1", {})
+    assert invoke_cli("alias", "show", "fn", "live", "-o", "json").json()["rolled_back_from"] == {"2": 100}
+    # Going forward again is an explicit change; after it, rollback goes back again.
+    assert invoke_cli("alias", "set", "fn", "live", "--version", "2").exit_code == 0
+    assert invoke_cli("alias", "rollback", "fn", "live").exit_code == 0
+    assert _alias(boto) == ("1", {})
+
+
+def test_rollback_record_written_by_another_machine_is_used(invoke_cli, two_versions, boto):
+    """The record is read from AWS only: an alias whose description carries a record (as written
+    by lambdactl elsewhere) rolls back without any local state."""
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="2",
+                                Description="orders [lambdactl: was 1+2@25%, now 2]")
+    r = invoke_cli("alias", "rollback", "fn", "live", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["after"] == {"1": 75, "2": 25}
+    assert _alias(boto) == ("1", {"2": 0.25})
+    assert _raw_description(boto).startswith("orders [lambdactl: rolled back from 2, now 1+2@25%]")
+
+
+def test_rollback_after_alias_set_and_shift_steps(invoke_cli, create_function, boto, make_zip):
+    _publish_n(create_function, boto, make_zip, 3)
+    for v in ("1", "2", "3"):
+        assert invoke_cli("alias", "set", "fn", "live", "--version", v).exit_code == 0
+    r = invoke_cli("alias", "rollback", "fn", "live", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["after"] == {"2": 100}                     # the previous version, not the primary
+    # A stepped shift is one change: rollback returns to the routing before the shift started.
+    r = invoke_cli("alias", "shift", "fn", "live", "--to", "3", "--steps", "10,50,100", "--interval", "0.01s", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert _alias(boto) == ("3", {})
+    assert invoke_cli("alias", "rollback", "fn", "live").exit_code == 0
+    assert _alias(boto) == ("2", {})
+    # rollback --to N still works, and counts as a rollback (a plain one afterwards changes nothing)
+    r = invoke_cli("alias", "rollback", "fn", "live", "--to", "1", "-o", "json")
+    assert r.exit_code == 0 and r.json()["after"] == {"1": 100}
+    r = invoke_cli("alias", "rollback", "fn", "live", "-o", "json")
+    assert r.exit_code == 0 and r.json()["status"] == "unchanged"
+    assert _alias(boto) == ("1", {})
+
+
+def test_rollback_without_a_record_exits_1_with_a_hint(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="2")
+    r = invoke_cli("alias", "rollback", "fn", "live")
+    assert_clean_error(r, 1, contains="--to")
+    assert "hint:" in r.stderr
+    assert _alias(boto) == ("2", {})
+    # A record made stale by a change outside lambdactl is not trusted.
+    boto("lambda").update_alias(FunctionName="fn", Name="live", FunctionVersion="2",
+                                Description="x [lambdactl: was 1, now 2]")
+    boto("lambda").update_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    r = invoke_cli("alias", "rollback", "fn", "live")
+    assert_clean_error(r, 1, contains="--to")
+    assert "outside lambdactl" in r.stderr
+    assert _alias(boto) == ("1", {})
+    # Without a record, a canary is still dropped (all traffic to the primary).
+    boto("lambda").update_alias(FunctionName="fn", Name="live", FunctionVersion="1", Description="",
+                                RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
+    r = invoke_cli("alias", "rollback", "fn", "live", "-o", "json")
+    assert r.exit_code == 0 and r.json()["after"] == {"1": 100}
+    # A recorded version that was deleted since: a clear not-found, nothing changed.
+    boto("lambda").update_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                                Description="[lambdactl: was 9, now 1]")
+    assert_clean_error(invoke_cli("alias", "rollback", "fn", "live"), 3, contains="version 9")
+    assert _alias(boto) == ("1", {})
+
+
+def test_deploy_alias_and_canary_record_the_previous_routing(invoke_cli, two_versions, boto):
+    """deploy --alias / --canary (the planner's apply step) records too."""
+    from lambdactl.core.aliases import plan_aliases
+    from lambdactl.core.plan import Executor
+
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1", Description="d")
+    ctx = _ctx(boto, publish=True, alias="live", canary=10)
+    steps = plan_aliases(ctx)
+    ctx.state["published_version"] = "2"
+    Executor().run(ctx, steps)
+    assert _alias(boto) == ("1", {"2": 0.1})
+    ctx = _ctx(boto, publish=True, alias="live")                # deploy --alias live: all traffic to 2
+    steps = plan_aliases(ctx)
+    ctx.state["published_version"] = "2"
+    Executor().run(ctx, steps)
+    assert _alias(boto) == ("2", {})
+    r = invoke_cli("alias", "rollback", "fn", "live", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["after"] == {"1": 100}                      # before the release, not the canary
+    assert invoke_cli("alias", "show", "fn", "live", "-o", "json").json()["description"] == "d"
+    # The project file's description is compared without the record: nothing to do.
+    toml = '[[aliases]]\nname = "live"\nversion = 1\ndescription = "d"\n'
+    assert plan_aliases(_ctx(boto, toml)) == []
+
+
+def test_alias_description_leaves_room_for_the_record(invoke_cli, two_versions, boto):
+    from lambdactl.core.aliases import MAX_USER_DESCRIPTION
+
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "1", "--description", "x" * (MAX_USER_DESCRIPTION + 1))
+    assert_clean_error(r, 2, contains="--description")
+    assert boto("lambda").list_aliases(FunctionName="fn")["Aliases"] == []
+    # An alias with a long description written elsewhere: the user text is shortened to fit, with a warning.
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1", Description="y" * 256)
+    r = invoke_cli("alias", "set", "fn", "live", "--version", "2")
+    assert r.exit_code == 0, r.stderr
+    assert "warning:" in r.stderr and "shortened" in r.stderr
+    raw = _raw_description(boto)
+    assert len(raw) <= 256 and raw.startswith("y" * 100)
+    assert invoke_cli("alias", "rollback", "fn", "live").exit_code == 0
+    assert _alias(boto) == ("1", {})
+
+
+def test_deploy_canary_on_the_first_release_warns(invoke_cli, project_dir, boto):
+    """Issue 17: 'deploy --canary' with no alias yet silently sent 100 %."""
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "canary-fn"\nruntime = "python3.12"\nhandler = "app.handler"\nsource = "src"\n')
+    r = invoke_cli("deploy", "--alias", "live", "--canary", "10", "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert "warning:" in r.stderr and "nothing to canary against" in r.stderr
+    r = invoke_cli("deploy", "--alias", "live", "--canary", "10")
+    assert r.exit_code == 0, r.stderr
+    assert sum(1 for line in r.stderr.splitlines() if "nothing to canary against" in line) == 1
+    assert "100%" in r.stderr
+    a = boto("lambda").get_alias(FunctionName="canary-fn", Name="live")
+    assert a["FunctionVersion"] == "1" and not (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+    # With an alias to canary against: no warning, the canary is set.
+    (project_dir / "src" / "app.py").write_text("def handler(event, context):\n    return 2\n")
+    r = invoke_cli("deploy", "--alias", "live", "--canary", "10")
+    assert r.exit_code == 0, r.stderr
+    assert "nothing to canary against" not in r.stderr
+    a = boto("lambda").get_alias(FunctionName="canary-fn", Name="live")
+    assert a["FunctionVersion"] == "1" and a["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.1}
+
+
+def test_export_shows_the_users_alias_description_without_the_record(invoke_cli, two_versions, boto):
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="2",
+                                Description="orders [lambdactl: was 1, now 2]")
+    r = invoke_cli("export", "fn", "--format", "cloudformation", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert "lambdactl: was" not in r.stdout and "orders" in r.stdout

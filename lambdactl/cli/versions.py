@@ -236,7 +236,10 @@ def alias_list(function: FunctionArg = None) -> None:
 
 @alias_app.command("show")
 def alias_show(args: AliasArgs = None) -> None:
-    """Show one alias: version, canary version and weight, description, ARN.
+    """Show one alias: version, canary version and weight, description, ARN, rollback target.
+
+    'rollback to' is where 'lambdactl alias rollback' would put the alias (recorded in AWS
+    by lambdactl's last change to it); -o json has it as "previous".
 
     Examples:
 
@@ -244,14 +247,19 @@ def alias_show(args: AliasArgs = None) -> None:
 
       lambdactl alias show live -o json      # the project file's function
     """
-    from lambdactl.core.aliases import show_alias
+    from lambdactl.core.aliases import routing_text, show_alias
 
     name, alias = _fn_alias(args)
     rec = show_alias(aws(), name, alias)
     if _json():
         emit(rec)
     else:
-        emit({k: v for k, v in rec.items() if k != "routes"}, quiet_field="version")
+        view = {k: v for k, v in rec.items() if k not in ("routes", "previous", "rolled_back_from")}
+        if rec["previous"]:
+            view["rollback_to"] = routing_text(rec["previous"])
+        if rec["rolled_back_from"]:
+            view["rolled_back_from"] = routing_text(rec["rolled_back_from"])
+        emit(view, quiet_field="version")
 
 
 @alias_app.command("set")
@@ -259,7 +267,7 @@ def alias_set(
     args: AliasArgs = None,
     version: Annotated[Optional[str], typer.Option("--version", help="The published version the alias points at.", show_default=False)] = None,
     weight: Annotated[Optional[list[str]], typer.Option("--weight", metavar="VERSION=PERCENT", help="Route PERCENT (0-100, '10' or '10%') to one additional version.")] = None,
-    description: Annotated[Optional[str], typer.Option("--description", help="Alias description (default: keep).")] = None,
+    description: Annotated[Optional[str], typer.Option("--description", help="Alias description, at most 170 characters (default: keep).")] = None,
 ) -> None:
     """Create or update an alias: --version N, optionally --weight M=P (P% to version M).
 
@@ -275,7 +283,8 @@ def alias_set(
 
       lambdactl alias set orders-api live --weight 8=10      # keep the primary, 10% to 8
     """
-    from lambdactl.core.aliases import alias_record, get_alias, parse_version, parse_weights, set_alias
+    from lambdactl.core.aliases import (alias_record, check_description, get_alias, parse_version, parse_weights,
+                                        set_alias)
 
     if version is None and not weight and description is None:
         raise UsageError("missing --version", hint="e.g. --version 7 (a published version number)")
@@ -284,8 +293,7 @@ def alias_set(
     if w and v is not None and w[0] == v:
         raise UsageError(f"--weight {w[0]}={w[1]}: the additional version must differ from the primary version {v}",
                          hint="drop --weight to send all traffic to the primary")
-    if description is not None and len(description) > 256:
-        raise UsageError("--description is longer than 256 characters", hint="shorten it")
+    check_description(description)
     name, alias = _fn_alias(args)
     session = aws()
     if v is None:
@@ -409,11 +417,18 @@ def alias_promote(args: AliasArgs = None) -> None:
 @alias_app.command("rollback")
 def alias_rollback(
     args: AliasArgs = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="Point the alias at this earlier version instead.", show_default=False)] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Point the alias at this version instead (all traffic).", show_default=False)] = None,
 ) -> None:
-    """Drop the canary (all traffic to the primary), or with --to V point the alias at version V.
+    """Put the alias back where it was before lambdactl's last change to it, or --to V.
 
-    Prints the routing before → after. Does not ask: rolling back is the safe direction.
+    Every lambdactl change to an alias (alias set/shift/promote/rollback, deploy --alias and
+    --canary) records the routing it replaced in AWS, at the end of the alias description, so a
+    rollback works from any machine: after a canary it drops the weights, after a promote or
+    'alias set' it returns to the previous version, after a stepped shift to the routing before
+    the shift. A second rollback changes nothing ("unchanged") and says how to go forward again.
+    Without a record (alias changed outside lambdactl), a canary is dropped; otherwise it fails
+    (exit 1): name the version with --to. Prints the routing before → after. Does not ask:
+    rolling back is the safe direction.
 
     Examples:
 

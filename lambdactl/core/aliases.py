@@ -20,6 +20,30 @@ that actually ran; it isolates the canary's traffic from the primary's (the plai
 directly, and ``FunctionName`` alone mixes every version). The window starts one period before
 the step began (metrics are per-minute and arrive late) and ends now. Errors without any
 invocations count as a 100 % error rate.
+
+Rollback record (``alias rollback`` without ``--to``)
+-----------------------------------------------------
+Every lambdactl change that moves an alias (``alias set``/``shift``/``promote``/``rollback``,
+``deploy --alias``/``--canary``) records, in the same UpdateAlias call, where the alias was
+before. The record lives in AWS, at the end of the alias description, after the user's own text:
+``prod traffic [lambdactl: was 7, now 8]`` (a routing ``7+8@10%`` is 90 % to 7, 10 % to 8). Any
+machine can therefore roll back, and nothing is half-applied (routing and record change in one
+call). Rules:
+
+- ``was`` is the routing before the last change; a change that only moves weight between the
+  primary and its canary, or promotes the canary (a stepped shift, ``deploy --canary`` then
+  ``promote``), continues the same release and keeps the ``was`` of the release's start;
+- ``now`` is the routing the record was written for: when the alias no longer routes that way
+  (changed outside lambdactl), the record is ignored;
+- ``alias rollback`` restores ``was`` and records ``rolled back from <routing>, now <routing>``;
+  ``rollback --to N`` records the same. A second rollback changes nothing: it says the alias was
+  already rolled back and how to go forward again (``alias set ... --version N``) — no silent
+  ping-pong between two versions;
+- without a usable record, rollback drops a canary's weights (all traffic to the primary), or
+  fails (exit 1) with a hint to name the version with ``--to N``;
+- creating an alias records nothing (there was no earlier routing);
+- the user's text is at most :data:`MAX_USER_DESCRIPTION` characters (``--description``); a longer
+  text written elsewhere is shortened, with a warning, when lambdactl next moves the alias.
 """
 from __future__ import annotations
 
@@ -38,6 +62,8 @@ from lambdactl.errors import Interrupted, NotFoundError, OperationError, UsageEr
 ALIAS_NAME_RE = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
 DEFAULT_STEP_INTERVAL = 300.0       # `--steps` without `--interval`: 5 minutes per step
 MAX_POLL = 30.0                     # how often a check runs while an interval elapses
+MAX_DESCRIPTION = 256               # Lambda's limit for an alias description
+MAX_USER_DESCRIPTION = 170          # the rest holds the rollback record (see the module docstring)
 
 
 # --- parsing and validation (pure: no AWS calls) -------------------------------------------
@@ -140,6 +166,105 @@ def parse_duration(text: str, what: str = "--interval") -> float:
     return total
 
 
+# --- the rollback record (in the alias description) --------------------------------------
+
+_ROUTE = r"\d+(?:\+\d+@\d+(?:\.\d+)?%)?"
+_RECORD_RE = re.compile(rf"\s*\[lambdactl: (?P<kind>was|rolled back from) (?P<prev>{_ROUTE}), "
+                        rf"now (?P<now>{_ROUTE})\]\s*$")
+
+
+@dataclass
+class RollbackRecord:
+    kind: str               # "was" (restorable) | "rolled_back" (a rollback happened last)
+    previous: dict          # routes before the change
+    now: dict               # routes the record was written for
+
+
+def _routes_token(routes: dict) -> str:
+    """{"7": 90, "8": 10} → ``7+8@10%``; {"7": 100} → ``7``."""
+    items = list(routes.items())
+    if len(items) == 1:
+        return str(items[0][0])
+    return f"{items[0][0]}+{items[1][0]}@{items[1][1]}%"
+
+
+def _token_routes(token: str) -> dict:
+    if "+" not in token:
+        return {str(int(token)): 100}
+    primary, rest = token.split("+", 1)
+    canary, pct = rest.rstrip("%").split("@", 1)
+    return _desired_routes(str(int(primary)), (str(int(canary)), float(pct)))
+
+
+def split_description(description: str | None) -> tuple[str, RollbackRecord | None]:
+    """(the user's text, the rollback record or None) of a raw alias description."""
+    text = description or ""
+    record = None
+    m = _RECORD_RE.search(text)
+    while m:                                  # tolerate stacked records (the last one counts)
+        if record is None:
+            kind = "was" if m.group("kind") == "was" else "rolled_back"
+            record = RollbackRecord(kind, _token_routes(m.group("prev")), _token_routes(m.group("now")))
+        text = text[:m.start()]
+        m = _RECORD_RE.search(text)
+    return text.rstrip(), record
+
+
+def user_description(description: str | None) -> str:
+    """The alias description as the user wrote it (without lambdactl's rollback record)."""
+    return split_description(description)[0]
+
+
+def _record_text(record: RollbackRecord) -> str:
+    kind = "was" if record.kind == "was" else "rolled back from"
+    return f"[lambdactl: {kind} {_routes_token(record.previous)}, now {_routes_token(record.now)}]"
+
+
+def compose_description(user: str, record: RollbackRecord | None, *, alias: str = "") -> str:
+    """The raw description: the user's text, then the record; the text is shortened to fit."""
+    user = (user or "").strip()
+    if record is None:
+        return user[:MAX_DESCRIPTION]
+    tail = _record_text(record)
+    room = MAX_DESCRIPTION - len(tail) - 1
+    if len(user) > room:
+        from lambdactl.output import warn
+
+        warn(f"the description of alias {alias} was shortened to {room} characters to keep lambdactl's "
+             f"rollback record (your own text takes at most {MAX_USER_DESCRIPTION})")
+        user = user[:room - 1].rstrip() + "…"
+    return f"{user} {tail}" if user else tail
+
+
+def rollback_record(a: dict) -> RollbackRecord | None:
+    """The alias's record while it still describes the alias's routing (None: stale or absent)."""
+    record = split_description(a.get("Description"))[1]
+    if record is None or record.now != alias_routes(a):
+        return None
+    return record
+
+
+def _continues_release(before: dict, after: dict) -> bool:
+    """``before`` → ``after`` only moves weight between the primary and its canary, or promotes
+    the canary: the same release going on."""
+    if len(before) != 2:
+        return False
+    canary = list(before)[1]
+    return canary in after and set(after) <= set(before)
+
+
+def _next_record(current: dict, after_routes: dict, rollback: bool) -> RollbackRecord | None:
+    before = alias_routes(current)
+    if after_routes == before:
+        return split_description(current.get("Description"))[1]     # routing unchanged: keep it
+    if rollback:
+        return RollbackRecord("rolled_back", before, after_routes)
+    valid = rollback_record(current)
+    if valid is not None and valid.kind == "was" and _continues_release(before, after_routes):
+        return RollbackRecord("was", valid.previous, after_routes)
+    return RollbackRecord("was", before, after_routes)
+
+
 # --- records ------------------------------------------------------------------------------
 
 def routing_text(routes: dict | None) -> str:
@@ -151,6 +276,7 @@ def routing_text(routes: dict | None) -> str:
 
 def alias_record(function: str, a: dict) -> dict:
     routes = alias_routes(a)
+    record = rollback_record(a)
     extra = list(routes.items())[1:]
     return {
         "name": a["Name"],
@@ -160,9 +286,12 @@ def alias_record(function: str, a: dict) -> dict:
         "canary_percent": extra[0][1] if extra else None,
         "routes": routes,
         "routing": routing_text(routes),
-        "description": a.get("Description") or "",
+        "description": user_description(a.get("Description")),
         "arn": a.get("AliasArn"),
         "revision_id": a.get("RevisionId"),
+        # What a plain 'alias rollback' restores (recorded in AWS), or where the last rollback came from.
+        "previous": record.previous if record and record.kind == "was" else None,
+        "rolled_back_from": record.previous if record and record.kind == "rolled_back" else None,
     }
 
 
@@ -263,15 +392,19 @@ def _desired_routes(version: str, weight: tuple[str, float] | None) -> dict:
 
 def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
                  weight: tuple[str, float] | None, description: str | None,
-                 current: dict | None) -> dict:
-    """create_alias or update_alias; returns the alias as AWS reports it."""
+                 current: dict | None, *, rollback: bool = False) -> dict:
+    """create_alias or update_alias; returns the alias as AWS reports it.
+
+    ``description`` is the user's text (None: keep it). The rollback record (module docstring)
+    is written in the same call; ``rollback`` marks this change as a rollback.
+    """
     from botocore.exceptions import ClientError
 
     lam = aws.client("lambda")
     routing = _weights_param(weight)
     if current is None:
         kwargs: dict[str, Any] = {"FunctionName": function, "Name": alias, "FunctionVersion": version,
-                                  "Description": description or ""}
+                                  "Description": compose_description(description or "", None, alias=alias)}
         if weight:
             kwargs["RoutingConfig"] = routing
         try:
@@ -281,9 +414,10 @@ def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
                 current = require_alias(aws, function, alias)   # created concurrently: update it
             else:
                 raise
-    kwargs = {"FunctionName": function, "Name": alias, "FunctionVersion": version, "RoutingConfig": routing}
-    if description is not None:
-        kwargs["Description"] = description
+    record = _next_record(current, _desired_routes(version, weight), rollback)
+    user = description if description is not None else user_description(current.get("Description"))
+    kwargs = {"FunctionName": function, "Name": alias, "FunctionVersion": version, "RoutingConfig": routing,
+              "Description": compose_description(user, record, alias=alias)}
     if current.get("RevisionId"):
         kwargs["RevisionId"] = current["RevisionId"]
     try:
@@ -293,6 +427,15 @@ def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
             raise OperationError(f"alias {alias} changed while lambdactl was updating it; nothing was changed",
                                  hint="re-run the command; re-running is safe") from None
         raise
+
+
+def check_description(description: str | None, what: str = "--description") -> None:
+    """The user's alias description fits beside the rollback record (UsageError otherwise)."""
+    if description is not None and len(description.strip()) > MAX_USER_DESCRIPTION:
+        raise UsageError(f"{what} is {len(description.strip())} characters; an alias description takes at most "
+                         f"{MAX_USER_DESCRIPTION}",
+                         hint="lambdactl keeps the alias's rollback record in the rest of the description "
+                              "(256 characters in all): shorten it")
 
 
 def set_alias(aws: AwsSession, function: str, alias: str, version: Any,
@@ -313,15 +456,16 @@ def set_alias(aws: AwsSession, function: str, alias: str, version: Any,
             raise UsageError(f"--weight {weight[0]}={weight[1]}: the additional version must differ from "
                              f"the primary version {version}",
                              hint="drop --weight to send all traffic to the primary")
-    if description is not None and len(description) > 256:
-        raise UsageError("--description is longer than 256 characters", hint="shorten it")
+    if description is not None:
+        description = user_description(description)     # a copied raw description: no second record
+    check_description(description)
     name = _short(function)
     current = get_alias(aws, function, alias)
     require_published(aws, function, version, *([weight[0]] if weight else []))
     before = alias_record(name, current) if current else None
     desired = _desired_routes(version, weight)
     if current is not None and before["routes"] == desired and (
-            description is None or description == (current.get("Description") or "")):
+            description is None or description.strip() == before["description"]):
         return _change(name, alias, "unchanged", before, before, f"alias {alias} already routes {before['routing']}")
     new = _write_alias(aws, function, alias, version, weight, description, current)
     after = alias_record(name, new)
@@ -363,20 +507,55 @@ def promote(aws: AwsSession, function: str, alias: str) -> dict:
 
 
 def rollback(aws: AwsSession, function: str, alias: str, to: Any = None) -> dict:
-    """Drop the canary (all traffic to the primary), or with ``to`` point the alias at version ``to``."""
+    """Put ``alias`` back where it was before lambdactl's last change to it (the record in the
+    alias description, see the module docstring), or with ``to`` point it at version ``to``.
+
+    Without a usable record a canary is dropped (all traffic to the primary); otherwise
+    OperationError (exit 1) with a hint to use ``--to``. After a rollback, a second one changes
+    nothing ("unchanged", naming the way forward).
+    """
     validate_alias_name(alias)
     target = parse_version(to, "--to") if to is not None else None
     name = _short(function)
     current = require_alias(aws, function, alias)
     before = alias_record(name, current)
-    target = target or before["version"]
-    if before["routes"] == {target: 100}:
+    if target is not None:
+        primary, weight = target, None
+    else:
+        record = rollback_record(current)
+        if record is not None and record.kind == "rolled_back":
+            fwd = record.previous
+            forward = (f"'lambdactl alias set {name} {alias} --version {list(fwd)[0]}'" if len(fwd) == 1 else
+                       f"'lambdactl alias set {name} {alias} --version {list(fwd)[0]} --weight "
+                       f"{list(fwd)[1]}={fwd[list(fwd)[1]]}'")
+            return _change(name, alias, "unchanged", before, before,
+                           f"alias {alias} was already rolled back (from {routing_text(fwd)} to "
+                           f"{before['routing']}); nothing earlier is recorded. To go forward again: {forward}; "
+                           f"to another version: --to N")
+        if record is not None:
+            items = list(record.previous.items())
+            primary = items[0][0]
+            weight = (items[1][0], items[1][1]) if len(items) > 1 else None
+        elif before["canary_version"]:
+            primary, weight = before["version"], None          # no record: drop the canary
+        else:
+            stale = split_description(current.get("Description"))[1] is not None
+            why = (f"alias {alias} was changed outside lambdactl since its last recorded change, so the "
+                   f"recorded routing no longer applies" if stale else
+                   f"lambdactl has no record of where alias {alias} was before its current routing "
+                   f"({before['routing']})")
+            raise OperationError(f"nothing to roll back: {why}",
+                                 hint=f"name the version: 'lambdactl alias rollback {name} {alias} --to N' "
+                                      f"('lambdactl versions {name}' lists them)")
+    desired = _desired_routes(primary, weight)
+    if before["routes"] == desired:
         return _change(name, alias, "unchanged", before, before,
-                       f"alias {alias} already sends all traffic to version {target}")
-    require_published(aws, function, target)
-    new = _write_alias(aws, function, alias, target, None, None, current)
+                       f"alias {alias} already routes {before['routing']}")
+    require_published(aws, function, primary, *([weight[0]] if weight else []))
+    new = _write_alias(aws, function, alias, primary, weight, None, current, rollback=True)
     after = alias_record(name, new)
-    return _change(name, alias, "rolled_back", before, after, f"alias {alias} rolled back to version {target}")
+    return _change(name, alias, "rolled_back", before, after,
+                   f"alias {alias} rolled back: {before['routing']} → {after['routing']}")
 
 
 # --- health checks ------------------------------------------------------------------------
@@ -510,7 +689,7 @@ def shift_alias(aws: AwsSession, function: str, alias: str, *, to: Any = None,
     def roll_back(reason: str) -> None:
         nonlocal state
         latest = require_alias(aws, function, alias)
-        new = _write_alias(aws, function, alias, primary, None, None, latest)
+        new = _write_alias(aws, function, alias, primary, None, None, latest, rollback=True)
         after = alias_record(name, new)
         say(f"rolled back: alias {alias} → {after['routing']}")
         raise OperationError(
@@ -597,7 +776,8 @@ def plan_aliases(ctx) -> list:
     options = ctx.options or {}
     wanted: dict[str, dict] = {}
     for a in (getattr(project, "aliases", None) or []):
-        wanted[a.name] = {"version": str(a.version), "description": a.description or None, "canary": None}
+        wanted[a.name] = {"version": str(a.version), "description": user_description(a.description) or None,
+                          "canary": None}
     opt_alias = options.get("alias")
     canary = options.get("canary")
     if canary is not None and canary != "" and not opt_alias:
@@ -648,6 +828,9 @@ def plan_aliases(ctx) -> list:
                           else "nothing is published yet: use version = \"published\" with deploy --publish"))
             resolved, label = ver, ver
         pct = spec["canary"]
+        if pct is not None and pct < 100 and cur is None:
+            ctx.state.setdefault("warnings", []).append(_first_release_warning(alias, pct))
+            spec["first_release_warned"] = True
         if resolved is not None:
             desired = _desired_for(before, resolved, pct)
             if before is not None and desired == before["routes"] and (
@@ -671,6 +854,11 @@ def plan_aliases(ctx) -> list:
         step.apply = _alias_apply(step, alias, spec, resolved if ver != "published" else None)
         steps.append(step)
     return steps
+
+
+def _first_release_warning(alias: str, pct) -> str:
+    return (f"--canary {pct}: alias {alias} does not exist yet, so there is nothing to canary against; "
+            f"it is created with 100% of its traffic on the new version")
 
 
 def _rest(pct: float) -> float | int:
@@ -707,6 +895,8 @@ def _alias_apply(step, alias: str, spec: dict, fixed_version: str | None):
             cur = get_alias(aws, function, alias)
             if cur is not None and str(cur["FunctionVersion"]) != version:
                 primary, weight = str(cur["FunctionVersion"]), (version, pct)
+            elif cur is None and not spec.get("first_release_warned"):    # deleted since the plan
+                ctx.state.setdefault("warnings", []).append(_first_release_warning(alias, pct))
         result = set_alias(aws, function, alias, primary, weight, spec["description"])
         step.detail["result"] = result["status"]
         step.detail["routing"] = result["after_text"]

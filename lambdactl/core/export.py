@@ -238,8 +238,11 @@ def build_template(state: dict, fmt: str, code_uri: str = "src/") -> dict:
         p = {"FunctionName": fn_ref,
              "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]} if pinned else "$LATEST",
              "Name": a["Name"]}
-        if a.get("Description"):
-            p["Description"] = a["Description"]
+        from lambdactl.core.aliases import user_description
+
+        description = user_description(a.get("Description"))   # without lambdactl's rollback record
+        if description:
+            p["Description"] = description
         resources[aid] = {"Type": "AWS::Lambda::Alias", "Properties": p}
     tpl: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
     if sam:
