@@ -231,6 +231,8 @@ def test_function_error_over_http_exits_4(invoke_cli, create_function, moto_endp
     assert doc["payload"]["errorType"] == "Function.ResponseSizeTooLarge"
     assert "error: big returned an error (Unhandled): Function.ResponseSizeTooLarge: Response payload size" in r.stderr
     assert "Traceback" not in r.stderr                # no stack trace in this error, and none of ours
+    assert "stack trace" not in r.stderr              # so the hint does not point at one
+    assert "hint: --logs shows the function's log tail" in r.stderr
 
 
 # --- Stubber: shapes moto cannot produce ----------------------------------------------------
@@ -293,6 +295,7 @@ def test_function_error_stack_trace_and_log_tail(capsys):
     assert 'File "/var/task/app.py", line 9, in handler' in err
     assert "KeyError: order 7 not found" in err
     assert "error: orders:live returned an error (Unhandled): KeyError: order 7 not found" in err
+    assert err.splitlines()[-1] == "hint: see the stack trace above"     # --logs was given: not suggested
 
 
 def test_json_document_with_log_tail_report_and_executed_version(capsys):
@@ -478,3 +481,107 @@ def test_payload_parser_units(tmp_path):
     with pytest.raises(UsageError) as ei:
         load_payload(payload_file="-", stdin=io.BytesIO(b"\xff\xfe"))
     assert "UTF-8" in ei.value.message
+
+
+# --- hints: the project file's key where the next deploy would revert 'lambdactl config' ----------
+
+PROJECT_TOML = """[function]
+name = "orders"
+runtime = "python3.12"
+handler = "app.handler"
+memory = 256
+"""
+
+
+def _stubbed_error(capsys, body: dict, function: str = "orders", **kwargs) -> tuple[int, str]:
+    """Stubber on the Invoke call: moto never reports a timeout or an out-of-memory error."""
+    code = _stubbed_invoke(function, payload="{}", response={"StatusCode": 200, "FunctionError": "Unhandled",
+                                                              "Payload": json.dumps(body).encode()},
+                           expected={"FunctionName": function, "InvocationType": "RequestResponse", "Payload": b"{}"},
+                           **kwargs)
+    return code, capsys.readouterr().err
+
+
+TIMEOUT_BODY = {"errorType": "Sandbox.Timedout",
+                "errorMessage": "RequestId: 8f5fcb2e-2f2c-4b5c-9d7e-0a7d1b0e0c01 Error: Task timed out after 3.00 seconds"}
+OOM_BODY = {"errorType": "Runtime.OutOfMemory",
+            "errorMessage": "RequestId: 8f5fcb2e-2f2c-4b5c-9d7e-0a7d1b0e0c01 Error: Runtime exited with error: signal: killed"}
+
+
+def test_timeout_and_memory_hints_without_a_project_file_name_the_config_command(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, err = _stubbed_error(capsys, TIMEOUT_BODY)
+    assert code == 4
+    assert "error: orders returned an error (Unhandled): Sandbox.Timedout: Task timed out after 3.00 seconds" in err
+    assert "hint: raise the timeout (lambdactl config orders --timeout N) or make the handler faster" in err
+    code, err = _stubbed_error(capsys, OOM_BODY)
+    assert code == 4 and "Runtime.OutOfMemory" in err
+    assert "lambdactl config orders --memory N" in err.splitlines()[-1]
+
+
+def test_timeout_and_memory_hints_in_a_project_name_the_toml_key(capsys, tmp_path, monkeypatch):
+    (tmp_path / "lambdactl.toml").write_text(PROJECT_TOML)
+    monkeypatch.chdir(tmp_path)
+    code, err = _stubbed_error(capsys, TIMEOUT_BODY)
+    hint = err.splitlines()[-1]
+    assert code == 4 and "timeout = N in [function] of lambdactl.toml, then 'lambdactl deploy'" in hint
+    assert "lambdactl config" not in err
+    code, err = _stubbed_error(capsys, OOM_BODY)
+    hint = err.splitlines()[-1]
+    assert "memory = N in [function] of lambdactl.toml, then 'lambdactl deploy'" in hint
+    assert "lambdactl config" not in err
+    # A function that is not the project's: deploy does not manage it, so 'config' is right.
+    code, err = _stubbed_error(capsys, TIMEOUT_BODY, function="other-fn")
+    assert "lambdactl config other-fn --timeout N" in err.splitlines()[-1]
+
+
+def test_hints_name_the_file_given_with_c(capsys, tmp_path, monkeypatch):
+    proj = tmp_path / "svc" / "orders.toml"
+    proj.parent.mkdir()
+    proj.write_text(PROJECT_TOML)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAMBDACTL_CONFIG", str(proj))
+    code, err = _stubbed_error(capsys, TIMEOUT_BODY)
+    assert f"timeout = N in [function] of {proj}, then 'lambdactl deploy'" in err.splitlines()[-1]
+
+
+def test_env_without_local_hint_follows_the_project_file(invoke_cli, create_function, project_dir):
+    create_function("orders")
+    r = invoke_cli("invoke", "orders", "{}", "--env", "A=1")
+    assert_clean_error(r, 2, contains="--env only applies to --local")
+    assert "lambdactl config orders --env KEY=VALUE" in r.stderr
+    (project_dir / "lambdactl.toml").write_text(PROJECT_TOML)
+    r = invoke_cli("invoke", "orders", "{}", "--env", "A=1")
+    assert_clean_error(r, 2, contains='KEY = "VALUE" in [function.environment] of lambdactl.toml')
+    assert "lambdactl config" not in r.stderr
+
+
+def test_stats_right_sizing_hint_follows_the_project_file(invoke_cli, boto, create_function, project_dir):
+    """The stats memory suggestion names lambdactl.toml's key for the project's function."""
+    from tests.test_stats import seed_known_data
+
+    create_function("orders", MemorySize=1024)
+    seed_known_data(boto, "orders")
+    hints = invoke_cli("stats", "orders", "-o", "json").json()["hints"]
+    assert any("lambdactl config orders --memory 128" in h for h in hints), hints
+    (project_dir / "lambdactl.toml").write_text(PROJECT_TOML)
+    hints = invoke_cli("stats", "orders", "-o", "json").json()["hints"]
+    assert any("memory = 128 in [function] of lambdactl.toml" in h for h in hints), hints
+    assert not any("lambdactl config" in h for h in hints), hints
+
+
+def test_create_of_an_existing_project_function_points_at_the_project_file(invoke_cli, create_function,
+                                                                           project_dir, tmp_path):
+    create_function("orders", MemorySize=512)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    args = ("create", "orders", "--source", str(src), "--runtime", "python3.12", "--handler", "app.handler")
+    r = invoke_cli(*args)
+    assert_clean_error(r, 1, contains="already exists")
+    assert "lambdactl config orders" in r.stderr
+    (project_dir / "lambdactl.toml").write_text(PROJECT_TOML)
+    r = invoke_cli(*args)
+    assert_clean_error(r, 1, contains="already exists")
+    assert "it is the function of lambdactl.toml: change that file, then 'lambdactl deploy'" in r.stderr
+    assert "lambdactl config" not in r.stderr and "lambdactl update" not in r.stderr

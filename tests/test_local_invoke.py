@@ -118,9 +118,11 @@ def test_local_timeout_kills_the_process(invoke_cli, project_dir, tmp_path):
     t0 = time.perf_counter()
     r = invoke_cli("invoke", "--local", json.dumps({"sleep": 30, "pidfile": str(pidfile)}))
     elapsed = time.perf_counter() - t0
-    assert r.exit_code == 1, r.stderr
+    assert r.exit_code == 4, r.stderr                          # a function error, as on Lambda
     assert "Task timed out after 1.00 seconds" in r.stderr
-    assert "error: local-fn: Task timed out after 1.00 seconds" in r.stderr
+    assert ("error: local-fn returned an error (Unhandled): Sandbox.Timedout: Task timed out after 1.00 seconds"
+            in r.stderr.splitlines())
+    assert json.loads(r.stdout)["errorType"] == "Sandbox.Timedout"
     assert "Status: timeout" in reports(r.stderr)[0] and "Duration: 1000.00 ms" in reports(r.stderr)[0]
     assert elapsed < 10
     pid = int(pidfile.read_text())
@@ -378,3 +380,47 @@ def test_local_batch_fail_fast_stops_after_a_failure(invoke_cli, project_dir, tm
     doc = r.json()
     assert [(x["line"], x["status"]) for x in doc["results"]] == [(1, "ok"), (2, "error")]
     assert doc["summary"]["not_run"] == 2 and doc["summary"]["stopped"] is True
+
+
+def test_local_and_remote_timeouts_print_the_same_error_and_hint(invoke_cli, project_dir, capsys):
+    """The same timeout, run locally and reported by Lambda (Stubber on the Invoke call: moto cannot
+    time a function out), gives exit 4, the same error line and the same hint: the project file's
+    timeout key (the next deploy would revert 'lambdactl config'); no stack trace to point at."""
+    from tests.test_invoke import _stubbed_invoke
+
+    write_project(project_dir, timeout=1)
+    local = invoke_cli("invoke", "--local", json.dumps({"sleep": 30, "pidfile": str(project_dir / "pid")}))
+    body = {"errorType": "Sandbox.Timedout",
+            "errorMessage": "RequestId: 5f7e0b4a-1111-2222-3333-444455556666 Error: Task timed out after 1.00 seconds"}
+    code = _stubbed_invoke("local-fn", payload="{}", response={"StatusCode": 200, "FunctionError": "Unhandled",
+                                                                "Payload": json.dumps(body).encode()},
+                           expected={"FunctionName": "local-fn", "InvocationType": "RequestResponse", "Payload": b"{}"})
+    _, remote_err = capsys.readouterr()
+    assert local.exit_code == code == 4, (local.stderr, remote_err)
+
+    def last_lines(err: str) -> list[str]:
+        return [ln for ln in err.splitlines() if ln.startswith(("error:", "hint:"))]
+
+    assert last_lines(local.stderr) == last_lines(remote_err), (local.stderr, remote_err)
+    error, hint = last_lines(remote_err)
+    assert error == "error: local-fn returned an error (Unhandled): Sandbox.Timedout: Task timed out after 1.00 seconds"
+    assert "timeout = N in [function] of lambdactl.toml" in hint and "lambdactl config" not in hint
+    assert "stack trace" not in hint
+
+
+def test_local_hints_point_at_the_project_file(invoke_cli, project_dir):
+    """Every tuning hint of a local run names lambdactl.toml's key, never 'lambdactl config'; the
+    stack trace is pointed at only when one was printed."""
+    write_project(project_dir, memory=128)
+    r = invoke_cli("invoke", "--local", '{"alloc_mb": 150}')
+    assert re.search(r"raise it: memory = \d+ in \[function\] of lambdactl.toml, then 'lambdactl deploy'", r.stderr)
+    assert "lambdactl config" not in r.stderr
+    r = invoke_cli("invoke", "--local", '{"boom": 1}')
+    assert r.exit_code == 4
+    assert "Traceback (most recent call last):" in r.stderr
+    assert "hint: see the stack trace above" in r.stderr
+    assert "--logs" not in r.stderr.splitlines()[-1]            # the log was printed already
+    write_project(project_dir, handler_src="def handler(e, c):\n    import os\n    os._exit(3)\n")
+    r = invoke_cli("invoke", "--local", "{}")
+    assert r.exit_code == 4 and "Runtime.ExitError" in r.stderr
+    assert "Traceback" not in r.stderr and "stack trace" not in r.stderr

@@ -407,12 +407,14 @@ def create(
                        show_secrets=current().show_secrets)
     _warn_all(plan.warnings)
     if plan.ctx.current is not None and any(st.area in ("code", "configuration", "role") for st in plan.steps):
-        from lambdactl.errors import OperationError
+        from lambdactl.errors import OperationError, project_file_for
 
         fields = sorted({ch.field.split(".")[0] for st in plan.steps for ch in st.changes})
+        project_file = project_file_for(name)      # its project: 'update'/'config' would be reverted by deploy
         raise OperationError(f"function {name} already exists and differs ({', '.join(fields)})",
-                             hint=f"use 'lambdactl update {name} --source DIR' for code or "
-                                  f"'lambdactl config {name} ...' for settings")
+                             hint=f"it is the function of {project_file}: change that file, then 'lambdactl deploy'"
+                             if project_file else f"use 'lambdactl update {name} --source DIR' for code or "
+                                                  f"'lambdactl config {name} ...' for settings")
     if dry_run:
         render_plan(plan)
         return

@@ -146,7 +146,10 @@ def invoke(
                 raise UsageError(f"{flag} is not available with --local",
                                  hint="--local runs the project's source; invoke the deployed function without --local")
     elif env:
-        raise UsageError("--env only applies to --local", hint="change a deployed function's variables with 'lambdactl config'")
+        from lambdactl.errors import setting_hint
+
+        raise UsageError("--env only applies to --local",
+                         hint=f"for the deployed function's variables: {setting_hint('environment', 'KEY=VALUE', function)}")
     if batch is not None:
         for flag, given in (("PAYLOAD", payload is not None), ("--payload-file", payload_file is not None),
                             ("--set", bool(sets)), ("--logs", logs), ("--raw", raw), ("--out", out is not None),
@@ -187,8 +190,7 @@ def _target(function: str | None, qualifier: str | None) -> tuple[str, str | Non
 
 def _run_remote(function, body: bytes, *, qualifier, async_, dry_run, logs, raw, out, repeat) -> None:
     from lambdactl.cli.common import aws
-    from lambdactl.core.invoke import (error_title, format_traceback, function_error_hint, invoke_remote,
-                                       summarise_log)
+    from lambdactl.core.invoke import format_traceback, function_failure, invoke_remote, summarise_log
     from lambdactl.core.naming import short_name
 
     name, qual = _target(function, qualifier)
@@ -222,12 +224,12 @@ def _run_remote(function, body: bytes, *, qualifier, async_, dry_run, logs, raw,
         if r.function_error:
             tb = format_traceback(r.payload)
             _stderr(tb)
-            failed = (r, error_title(r.payload, r.function_error), function_error_hint(r.payload))
+            failed = function_failure(what, r.payload, r.function_error, function=name, trace_shown=bool(tb),
+                                      logs_shown=logs)
     if s.output_format == "json":
         emit(docs[0] if repeat == 1 else docs)
     if failed is not None:
-        r, title, hint = failed
-        raise FunctionError(f"{what} returned an error ({r.function_error}): {title}", hint=hint)
+        raise failed
 
 
 # --- local -----------------------------------------------------------------------------------
@@ -252,12 +254,16 @@ def _local_spec(function: str | None, env: list[str] | None):
 
 def _check_memory(r, spec) -> None:
     if r.max_memory_used_mb > spec.memory_mb:
+        from lambdactl.errors import setting_hint
+
+        more = min(10240, -(-r.max_memory_used_mb * 13 // 640) * 64)     # ~30 % headroom, 64 MB steps
         warn(f"max memory used {r.max_memory_used_mb} MB is over the configured {spec.memory_mb} MB: "
-             "on Lambda this invocation would fail (Runtime.OutOfMemory)")
+             f"on Lambda this invocation would fail (Runtime.OutOfMemory); "
+             f"raise it: {setting_hint('memory', more, spec.function_name)}")
 
 
 def _run_local(function, body: bytes, *, repeat: int, env, raw: bool, out: Path | None) -> None:
-    from lambdactl.core.invoke import (error_title, format_traceback, function_error_hint, result_from_local)
+    from lambdactl.core.invoke import format_traceback, function_failure, result_from_local
     from lambdactl.core.local_runner import Worker
 
     proj, spec = _local_spec(function, env)
@@ -267,7 +273,7 @@ def _run_local(function, body: bytes, *, repeat: int, env, raw: bool, out: Path 
         if running != proj.function.runtime:
             info(f"note: running {proj.function.runtime} code with {running} ({spec.python})")
     docs, results = [], []
-    failed = timed_out = None
+    failed = None
     with Worker(spec) as worker:
         for _ in range(repeat):
             r = worker.invoke(body)
@@ -277,22 +283,17 @@ def _run_local(function, body: bytes, *, repeat: int, env, raw: bool, out: Path 
                 _stderr(r.logs)
             _check_memory(r, spec)
             _deliver(r.payload, out=out, raw=raw, as_json=s.output_format == "json")
-            if r.timed_out:
-                timed_out = r
-            elif r.function_error:
-                _stderr(format_traceback(r.payload))
-                failed = r
+            if r.function_error:          # a timeout too: a function error (exit 4), as on Lambda
+                tb = format_traceback(r.payload)
+                _stderr(tb)
+                failed = function_failure(spec.function_name, r.payload, r.function_error,
+                                          function=spec.function_name, trace_shown=bool(tb), logs_shown=not s.quiet)
     if s.output_format == "json":
         emit(docs[0] if repeat == 1 else docs)
     if repeat > 1:
         info(_repeat_summary(results))
-    if timed_out is not None:
-        raise OperationError(f"{spec.function_name}: Task timed out after {float(spec.timeout_s):.2f} seconds",
-                             hint=f"raise [function] timeout (now {spec.timeout_s} s) or make the handler faster")
     if failed is not None:
-        raise FunctionError(f"{spec.function_name} returned an error ({failed.function_error}): "
-                            f"{error_title(failed.payload, failed.function_error)}",
-                            hint=function_error_hint(failed.payload))
+        raise failed
 
 
 def _repeat_summary(results) -> str:

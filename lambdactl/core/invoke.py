@@ -9,6 +9,7 @@ Public API:
     find_report(log_text) -> Report | None
     parse_error(payload) -> dict                  # {error_type, error_message, stack_trace}
     format_error(payload, function_error=None) -> str   # readable, multi-line (for stderr)
+    function_failure(what, payload, function_error, ...) -> FunctionError   # exit 4, with its hint
     pretty_body(payload) -> str                   # pretty JSON when JSON, else the text
     result_from_local(r: InvocationResult) -> InvokeResult
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,11 +137,17 @@ def parse_error(payload: bytes | None) -> dict:
     return {"error_type": None, "error_message": text, "stack_trace": []}
 
 
+# Lambda prefixes some messages with the request: "RequestId: <id> Error: Task timed out after 3.00
+# seconds" (Sandbox.Timedout, Runtime.ExitError), or, in older runtimes, "<timestamp> <id> Task ...".
+_REQUEST_PREFIX = re.compile(r"^(?:RequestId: \S+ Error: |\d{4}-\d\d-\d\dT[\d:.]+Z \S+ )")
+
+
 def error_title(payload: bytes | None, function_error: str | None = None) -> str:
-    """One line: ``ValueError: boom`` (or the bare message, e.g. for timeouts)."""
+    """One line: ``ValueError: boom``, ``Sandbox.Timedout: Task timed out after 3.00 seconds`` (the
+    request-id prefix dropped), or the bare message."""
     e = parse_error(payload)
     msg = (e["error_message"] or "").strip().splitlines()
-    msg_line = msg[0] if msg else ""
+    msg_line = _REQUEST_PREFIX.sub("", msg[0]) if msg else ""
     if e["error_type"]:
         title = f"{e['error_type']}: {msg_line}" if msg_line else e["error_type"]
     else:
@@ -169,17 +177,43 @@ def format_error(payload: bytes | None, function_error: str | None = None) -> st
     return title + ("\n" + tb if tb else "")
 
 
-def function_error_hint(payload: bytes | None) -> str:
+def is_timeout(payload: bytes | None) -> bool:
     e = parse_error(payload)
-    msg = e["error_message"] or ""
+    return e["error_type"] == "Sandbox.Timedout" or "Task timed out after" in (e["error_message"] or "")
+
+
+def function_error_hint(payload: bytes | None, *, function: str | None = None, trace_shown: bool = False,
+                        logs_shown: bool = False) -> str | None:
+    """What to do about a function error. Settings are named where they live: the project file's key
+    when ``function`` is its function (a 'lambdactl config' there would be reverted by the next
+    deploy), else the ``config`` command. The stack trace is pointed at only when ``trace_shown``."""
+    from lambdactl.errors import setting_hint
+
+    e = parse_error(payload)
     et = e["error_type"] or ""
-    if "Task timed out" in msg:
-        return "raise the timeout (lambdactl config FUNCTION --timeout N) or make the handler faster"
+    if is_timeout(payload):
+        return f"raise the timeout ({setting_hint('timeout', 'N', function)}) or make the handler faster"
+    if et == "Runtime.OutOfMemory":
+        return f"give it more memory ({setting_hint('memory', 'N', function)})" + \
+            ("" if logs_shown else "; --logs shows Max Memory Used")
     if et == "Runtime.ImportModuleError":
         return "check the handler setting and that dependencies are packaged (lambdactl package)"
     if et == "Runtime.HandlerNotFound":
         return "check [function] handler: module.function must exist"
-    return "see the stack trace above; --logs shows the function's log tail"
+    parts = (["see the stack trace above"] if trace_shown else []) + \
+        ([] if logs_shown else ["--logs shows the function's log tail"])
+    return "; ".join(parts) or None
+
+
+def function_failure(what: str, payload: bytes | None, function_error: str | None, *,
+                     function: str | None = None, trace_shown: bool = False, logs_shown: bool = False):
+    """The :class:`FunctionError` (exit 4) for a failed invocation, remote or local alike."""
+    from lambdactl.errors import FunctionError
+
+    return FunctionError(f"{what} returned an error ({function_error or 'Unhandled'}): "
+                         f"{error_title(payload, function_error)}",
+                         hint=function_error_hint(payload, function=function, trace_shown=trace_shown,
+                                                  logs_shown=logs_shown))
 
 
 # --- remote invoke ---------------------------------------------------------------------------

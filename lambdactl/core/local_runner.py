@@ -486,8 +486,10 @@ class Worker:
                 self._kill_keep_log()
                 output = self._read_log()
                 duration = timeout * 1000
-                msg = f"{_utc_stamp()} {rid} Task timed out after {timeout:.2f} seconds"
-                error = {"errorMessage": msg}
+                msg = f"{_utc_stamp()} {rid} Task timed out after {timeout:.2f} seconds"   # the log line
+                # What Lambda answers a synchronous invoke that timed out.
+                error = {"errorType": "Sandbox.Timedout",
+                         "errorMessage": f"RequestId: {rid} Error: Task timed out after {timeout:.2f} seconds"}
                 body = json.dumps(error).encode()
                 result = self._result(rid, body, "Unhandled", output, duration, init_ms, cold, version, memory,
                                       status="timeout", extra_line=msg, error=error, timed_out=True)

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from lambdactl.core.logs import LogEvent, LogTarget, Query, RequestContext, fetch
 from lambdactl.core.runtimes import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
+from lambdactl.errors import setting_hint as _setting_hint
 
 RIGHT_SIZE_RATIO = 0.5           # hint when the max memory used stays below half of the configured size
 NEAR_LIMIT_RATIO = 0.9           # warn when the max memory used comes within 10 % of the limit
@@ -147,15 +148,16 @@ def summarize(events: Iterable[LogEvent], *, start_ms: int, end_ms: int, target:
 
     hints: list[str] = []
     if memory["suggested_mb"]:
-        fn = target.function if target else "FUNCTION"
+        fn = target.function if target else None
         hints.append(f"max memory used {max_used} MB is {memory['max_used_pct']:.0f}% of {configured} MB: "
-                     f"consider {memory['suggested_mb']} MB (lambdactl config {fn} --memory "
-                     f"{memory['suggested_mb']}); CPU scales with memory, so compare durations after the change")
+                     f"consider {memory['suggested_mb']} MB ({_setting_hint('memory', memory['suggested_mb'], fn)}); "
+                     "CPU scales with memory, so compare durations after the change")
     elif max_used is not None and configured and max_used >= configured * NEAR_LIMIT_RATIO:
         hints.append(f"max memory used {max_used} MB is {memory['max_used_pct']:.0f}% of {configured} MB: "
                      "close to the limit, consider more memory")
     if timeouts:
-        hints.append(f"{timeouts} invocation(s) timed out: raise the timeout or look at what blocks")
+        hints.append(f"{timeouts} invocation(s) timed out: raise the timeout "
+                     f"({_setting_hint('timeout', 'N', target.function if target else None)}) or look at what blocks")
     if n == 0:
         hints.append("no REPORT lines in the window: widen it with --since, or invoke the function")
     if arch == "x86_64" and n:
