@@ -101,7 +101,7 @@ def translate_client_error(exc, what: str | None = None) -> LambdactlError:
     """Turn a botocore ``ClientError`` into a :class:`LambdactlError` with a hint."""
     err = getattr(exc, "response", {}).get("Error", {}) or {}
     code = err.get("Code", "") or ""
-    message = (err.get("Message") or str(exc)).strip()
+    message = _masked((err.get("Message") or str(exc)).strip())
     operation = getattr(exc, "operation_name", "") or ""
     # Set by lambdactl.aws on every error response from our clients.
     service = (getattr(exc, "response", {}).get("ResponseMetadata", {}) or {}).get("ServiceName") or "lambda"
@@ -124,6 +124,14 @@ def translate_client_error(exc, what: str | None = None) -> LambdactlError:
         return OperationError(f"AWS rejected {operation or 'the request'}: {message}",
                               hint=None)
     return OperationError(f"{operation or 'AWS call'} failed: {code}: {message}".replace(": : ", ": "))
+
+
+def _masked(message: str) -> str:
+    """AWS's message with secrets masked (it may echo environment values), unless --show-secrets."""
+    from lambdactl.config import mask_text
+    from lambdactl.settings import current
+
+    return mask_text(message, current().show_secrets)
 
 
 def _subject_from_message(message: str) -> str:
@@ -159,7 +167,7 @@ def translate(exc: BaseException) -> LambdactlError | None:
             return UsageError(str(exc), hint="check --profile / AWS_PROFILE against ~/.aws/config")
         if name in ("EndpointConnectionError", "ConnectionClosedError", "ConnectTimeoutError",
                     "ReadTimeoutError", "ProxyConnectionError"):
-            return OperationError(f"could not reach AWS: {exc}",
+            return OperationError(_masked(f"could not reach AWS: {exc}"),
                                   hint="check the network, --endpoint-url / AWS_ENDPOINT_URL, or that the sandbox is running")
         if name == "WaiterError":
             return OperationError(f"timed out waiting: {exc}")

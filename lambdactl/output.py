@@ -203,18 +203,25 @@ def info(msg: str, settings: Settings | None = None) -> None:
         sys.stderr.flush()
 
 
+def _mask(text: str, s: Settings) -> str:
+    """Secrets in a warning or error line masked (the rules live in lambdactl.config)."""
+    from lambdactl.config import mask_text
+
+    return mask_text(text, s.show_secrets)
+
+
 def warn(msg: str, settings: Settings | None = None) -> None:
     s = settings or current()
-    sys.stderr.write(style("warning:", "yellow", s, stream=sys.stderr) + " " + msg + "\n")
+    sys.stderr.write(style("warning:", "yellow", s, stream=sys.stderr) + " " + _mask(msg, s) + "\n")
     sys.stderr.flush()
 
 
 def error_lines(message: str, hint: str | None = None, settings: Settings | None = None) -> str:
     s = settings or current()
     first = message.strip().splitlines()[0] if message.strip() else "failed"
-    text = style("error:", "red", s, stream=sys.stderr) + " " + first + "\n"
+    text = style("error:", "red", s, stream=sys.stderr) + " " + _mask(first, s) + "\n"
     if hint:
-        text += style("hint:", "cyan", s, stream=sys.stderr) + " " + hint.strip().splitlines()[0] + "\n"
+        text += style("hint:", "cyan", s, stream=sys.stderr) + " " + _mask(hint.strip().splitlines()[0], s) + "\n"
     return text
 
 

@@ -61,7 +61,7 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     env = (cfg.get("Environment") or {}).get("Variables") or {}
     if env:
         fn["environment"] = dict(env)
-        secrets = sorted(k for k, v in env.items() if v and cfgmod.is_secret_name(k))
+        secrets = sorted(cfgmod.has_secrets(env))
         if secrets:
             notes.append(f"lambdactl.toml holds secret-looking values ({', '.join(secrets)}): keep it out of "
                          "version control, or move them to SSM Parameter Store / Secrets Manager")
@@ -233,6 +233,20 @@ def download_code(aws: AwsSession, name: str) -> bytes:
                              hint="the pre-signed URL may have expired, or the emulator cannot serve code")
 
 
+def _write_project_file(path: Path, text: str, *, private: bool) -> None:
+    """Write the project file; one holding secret-looking values is created 0600 (owner only),
+    and an existing one (--force) is made 0600 before the secrets are written into it."""
+    import os
+
+    if not private:
+        path.write_text(text)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        os.fchmod(fd, 0o600)
+        f.write(text)
+
+
 def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, with_code: bool = True) -> dict:
     directory = Path(directory)
     doc, notes = live_project(aws, name)
@@ -268,7 +282,7 @@ def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, w
             target.chmod(0o755 if mode & 0o111 else 0o644)
             files += 1
     directory.mkdir(parents=True, exist_ok=True)
-    toml_path.write_text(text)
+    _write_project_file(toml_path, text, private=bool(cfgmod.has_secrets(doc["function"].get("environment"))))
     return {"function": name, "directory": str(directory), "project_file": str(toml_path), "files": files,
             "aliases": len(doc.get("aliases", [])), "triggers": len(doc.get("triggers", [])),
             "notes": notes}

@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 from lambdactl.aws import AwsSession, error_code, retry, wait_function_ready
 from lambdactl.config import (HANDLER_RE, LAYER_ARN_RE, NAME_RE, ROLE_ARN_RE, SG_RE, SUBNET_RE,
-                              ProjectConfig, is_secret_name, mask_env)
+                              ProjectConfig, mask_env, mask_value)
 from lambdactl.core.plan import Change, DeployContext, Executor, Step
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 
@@ -468,9 +468,7 @@ def _show(ctx: DeployContext) -> bool:
 
 
 def _mask_value(ctx: DeployContext, key: str, value: Any) -> Any:
-    if value is None or _show(ctx) or not is_secret_name(key) or value == "":
-        return value
-    return "****"
+    return mask_value(key, value, _show(ctx))
 
 
 def plan_role(ctx: DeployContext) -> list[Step]:
