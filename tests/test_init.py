@@ -404,3 +404,34 @@ def test_generated_project_deploys_to_moto(invoke_cli, project_dir, boto):
     r = invoke_cli("deploy")
     assert r.exit_code == 0, r.stderr
     assert "unchanged" in (r.stdout + r.stderr).lower()
+
+
+def test_wizard_defaults_are_replaced_by_typing_and_taken_on_enter(tmp_path):
+    """The default name is shown, not typed into the answer: typing replaces it (no 'wizwizfn'),
+    Enter alone takes it; the same for memory and timeout."""
+    child, pexpect = spawn_init(tmp_path, "wizfn", "--runtime", "python3.12", "--arch", "arm64",
+                                "--template", "api", "--trigger", "none", "--auto-role")
+    child.expect("Function name")
+    child.expect("wizfn")                          # the default is on screen
+    child.send("abc\r")                            # typing replaces it
+    child.expect("Memory")
+    child.send("\r")                               # Enter: the default, 256
+    child.expect("Timeout")
+    child.send("45\r")
+    child.expect("Write the project")
+    child.send("y")
+    assert finish(child, pexpect) == 0
+    f = load_project(tmp_path / "wizfn").function
+    assert (f.name, f.memory, f.timeout) == ("abc", 256, 45)
+
+    child, pexpect = spawn_init(tmp_path, "deffn", "--runtime", "python3.12", "--arch", "arm64",
+                                "--memory", "512", "--template", "api", "--trigger", "none", "--auto-role")
+    child.expect("Function name")
+    child.send("\r")                               # Enter alone: the default, DIR's name
+    child.expect("Timeout")
+    child.send("\r")
+    child.expect("Write the project")
+    child.send("y")
+    assert finish(child, pexpect) == 0
+    f = load_project(tmp_path / "deffn").function
+    assert (f.name, f.memory, f.timeout) == ("deffn", 512, 30)

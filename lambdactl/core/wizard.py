@@ -1,7 +1,8 @@
 """The interactive ``lambdactl init`` wizard (questionary; imported only when it runs on a TTY).
 
 Values already given as flags are not asked again. Every answer is validated with the same rules
-as the flags (``lambdactl.core.scaffold``). Ctrl-C raises KeyboardInterrupt (exit 130 upstream).
+as the flags (``lambdactl.core.scaffold``). A default is shown greyed in the empty answer: typing
+replaces it, Enter alone takes it. Ctrl-C raises KeyboardInterrupt (exit 130 upstream).
 """
 from __future__ import annotations
 
@@ -12,11 +13,23 @@ from typing import Any
 from lambdactl.core import scaffold as sc
 
 
-def _validator(problem_fn):
+def _validator(problem_fn, default: str = ""):
     def validate(text: str) -> Any:
-        problem = problem_fn(text.strip())
+        problem = problem_fn(text.strip() or default)
         return True if problem is None else problem
     return validate
+
+
+def _text(questionary, ask, message: str, *, default: str = "", problem=None, instruction: str | None = None) -> str:
+    """A text prompt whose ``default`` is shown greyed in the empty answer (a placeholder): typing
+    replaces it, Enter alone takes it. (questionary's ``default=`` would pre-fill the answer, so that
+    typing appended to it.)"""
+    kwargs: dict[str, Any] = {}
+    if default:
+        kwargs["placeholder"] = [("fg:ansibrightblack", default)]
+    if problem is not None:
+        kwargs["validate"] = _validator(problem, default)
+    return ask(questionary.text(message, instruction=instruction, **kwargs)).strip() or default
 
 
 def run(directory: Path, given: dict[str, Any], *, default_name: str | None = None,
@@ -36,10 +49,8 @@ def run(directory: Path, given: dict[str, Any], *, default_name: str | None = No
 
     name = given.get("name")
     if name is None:
-        name = ask(questionary.text(
-            "Function name:", default=default_name or "",
-            validate=_validator(sc.name_problem),
-            instruction="(letters, digits, - and _)")).strip()
+        name = _text(questionary, ask, "Function name:", default=default_name or "", problem=sc.name_problem,
+                     instruction="(letters, digits, - and _)")
 
     runtime = given.get("runtime")
     if runtime is None:
@@ -55,15 +66,14 @@ def run(directory: Path, given: dict[str, Any], *, default_name: str | None = No
 
     memory = given.get("memory")
     if memory is None:
-        memory = int(ask(questionary.text(
-            "Memory (MB):", default=str(sc.DEFAULT_MEMORY), validate=_validator(sc.memory_problem),
-            instruction=f"({sc.MEMORY_RANGE[0]}..{sc.MEMORY_RANGE[1]}; CPU grows with memory)")).strip())
+        memory = int(_text(questionary, ask, "Memory (MB):", default=str(sc.DEFAULT_MEMORY),
+                           problem=sc.memory_problem,
+                           instruction=f"({sc.MEMORY_RANGE[0]}..{sc.MEMORY_RANGE[1]}; CPU grows with memory)"))
 
     timeout = given.get("timeout")
     if timeout is None:
-        timeout = int(ask(questionary.text(
-            "Timeout (seconds):", default=str(sc.DEFAULT_TIMEOUT), validate=_validator(sc.timeout_problem),
-            instruction=f"({sc.TIMEOUT_RANGE[0]}..{sc.TIMEOUT_RANGE[1]})")).strip())
+        timeout = int(_text(questionary, ask, "Timeout (seconds):", default=str(sc.DEFAULT_TIMEOUT),
+                            problem=sc.timeout_problem, instruction=f"({sc.TIMEOUT_RANGE[0]}..{sc.TIMEOUT_RANGE[1]})"))
 
     template = given.get("template")
     if template is None:
@@ -80,9 +90,9 @@ def run(directory: Path, given: dict[str, Any], *, default_name: str | None = No
         auto = ask(questionary.confirm(
             f"Create an IAM role automatically on first deploy ({auto_role_name(name)}, logging only)?",
             default=True))
-        role = "" if auto else ask(questionary.text(
-            "Role ARN:", validate=_validator(lambda r: sc.role_problem(r) if r else "a role ARN is required"),
-            instruction="(arn:aws:iam::<account>:role/<name>)")).strip()
+        role = "" if auto else _text(questionary, ask, "Role ARN:",
+                                     problem=lambda r: sc.role_problem(r) if r else "a role ARN is required",
+                                     instruction="(arn:aws:iam::<account>:role/<name>)")
 
     spec = sc.validate_spec(sc.ProjectSpec(
         name=name, runtime=runtime, architecture=arch, memory=int(memory), timeout=int(timeout),
@@ -114,15 +124,14 @@ def _ask_trigger(questionary, Choice, ask, template: str) -> sc.Trigger:
         for k in order], default=natural))
     value = ""
     if kind == "schedule":
-        value = ask(questionary.text("Schedule expression:", default=sc.DEFAULT_SCHEDULE,
-                                     validate=_validator(sc.schedule_problem),
-                                     instruction="(rate(5 minutes), cron(0 12 * * ? *))")).strip()
+        value = _text(questionary, ask, "Schedule expression:", default=sc.DEFAULT_SCHEDULE,
+                      problem=sc.schedule_problem, instruction="(rate(5 minutes), cron(0 12 * * ? *))")
     elif kind == "s3":
-        value = ask(questionary.text("Bucket name:", validate=_validator(sc.bucket_problem),
-                                     instruction="(empty: fill it in later in lambdactl.toml)")).strip()
+        value = _text(questionary, ask, "Bucket name:", problem=sc.bucket_problem,
+                      instruction="(empty: fill it in later in lambdactl.toml)")
     elif kind == "sqs":
-        value = ask(questionary.text("Queue ARN or URL:", validate=_validator(sc.queue_problem),
-                                     instruction="(empty: fill it in later in lambdactl.toml)")).strip()
+        value = _text(questionary, ask, "Queue ARN or URL:", problem=sc.queue_problem,
+                      instruction="(empty: fill it in later in lambdactl.toml)")
     elif kind == "url":
         value = ask(questionary.select("Function URL auth:", choices=[
             Choice("AWS_IAM  (signed requests only)", value="AWS_IAM"),
