@@ -287,9 +287,11 @@ def test_missing_log_group_exits_3_with_hint(invoke_cli, create_function):
     r = invoke_cli("logs", "never-invoked")
     assert_clean_error(r, 3, contains="has the function been invoked yet?")
     assert "/aws/lambda/never-invoked" in r.stderr
-    r = invoke_cli("logs", "never-invoked", "-f")
-    assert_clean_error(r, 3, contains="has the function been invoked yet?")
     r = invoke_cli("logs", "no-such-fn")
+    assert_clean_error(r, 3, contains="does not exist")
+    # -f waits for the group of an existing function (test_follow_waits_for_the_log_group...), but
+    # not for a function that does not exist: a typo must not hang a script.
+    r = invoke_cli("logs", "no-such-fn", "-f")
     assert_clean_error(r, 3, contains="does not exist")
 
 
@@ -610,3 +612,91 @@ def test_platform_lines_with_any_request_id_and_failed_init():
     j = ev(json.dumps({"type": "platform.initReport", "record": {"initializationType": "on-demand",
                                                                  "phase": "init", "status": "error"}}))
     assert j.type == "platform" and j.error
+
+
+def _spawn_follow(moto_endpoint, *args):
+    env = {**os.environ, **FAKE_ENV, "AWS_ENDPOINT_URL": moto_endpoint}
+    proc = subprocess.Popen([sys.executable, "-m", "lambdactl", "logs", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out: list[str] = []
+    err: list[str] = []
+    for stream, sink in ((proc.stdout, out), (proc.stderr, err)):
+        threading.Thread(target=lambda s=stream, k=sink: [k.append(line) for line in s], daemon=True).start()
+    return proc, out, err
+
+
+def _wait_for(pred, timeout=30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not pred() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pred()
+
+
+def test_follow_waits_for_the_log_group_of_a_new_function(boto, moto_endpoint, create_function):
+    """Issue 17: 'logs FUNCTION -f' before the first invocation exited 3. It now says once on
+    stderr that it waits for the group, then follows normally once the group appears; Ctrl-C → 130."""
+    create_function("fresh")
+    proc, out, err = _spawn_follow(moto_endpoint, "fresh", "-f", "--poll-interval", "0.2")
+    try:
+        assert _wait_for(lambda: any("waiting for log group /aws/lambda/fresh" in x for x in err)), err
+        time.sleep(1.0)                                   # several polls of the missing group
+        assert proc.poll() is None, err                   # still running
+        put(boto, "fresh", LATEST, ["first invocation"], ts=now_ms())
+        assert _wait_for(lambda: any("first invocation" in x for x in out)), (out, err)
+        put(boto, "fresh", "2026/11/23/[$LATEST]second", ["second stream"], ts=now_ms())
+        assert _wait_for(lambda: any("second stream" in x for x in out)), (out, err)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    time.sleep(0.2)
+    text = "".join(err)
+    assert proc.returncode == 130, (proc.returncode, text)
+    assert "Traceback" not in text
+    assert sum(1 for x in err if "waiting for log group" in x) == 1, text       # said once
+    assert sum(1 for x in err if x.startswith("error:")) == 1, text
+    assert sum(1 for x in out if "first invocation" in x) == 1
+
+
+def test_ctrl_c_while_waiting_for_the_log_group_exits_130(moto_endpoint, create_function):
+    create_function("fresh")
+    proc, out, err = _spawn_follow(moto_endpoint, "fresh", "-f", "-o", "json", "--poll-interval", "0.2")
+    try:
+        assert _wait_for(lambda: any("waiting for log group" in x for x in err)), err
+        proc.send_signal(signal.SIGINT)
+        proc.wait(15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    time.sleep(0.2)
+    text = "".join(err)
+    assert proc.returncode == 130, (proc.returncode, text)
+    assert "Traceback" not in text and out == []
+    errors = [x for x in err if x.startswith("error:")]
+    assert len(errors) == 1 and "interrupted" in errors[0] and "/aws/lambda/fresh" in errors[0], text
+
+
+def test_follow_batches_waits_while_the_group_is_missing(boto, create_function):
+    """The core loop: a missing group calls on_missing_group once and yields empty polls until
+    the group appears; without the callback the missing group is still an error (exit 3)."""
+    from lambdactl.core.logs import Query, follow_batches
+    from lambdactl.errors import NotFoundError
+
+    aws = _session()
+    t = now_ms()
+    with pytest.raises(NotFoundError):
+        next(follow_batches(aws, Query("/aws/lambda/later"), t - 1000, poll_interval=0.01))
+    calls: list[int] = []
+    stop = threading.Event()
+    gen = follow_batches(aws, Query("/aws/lambda/later"), t - 1000, stop=stop, poll_interval=0.01,
+                         on_missing_group=lambda: calls.append(1))
+    assert next(gen) == [] and next(gen) == [] and next(gen) == []
+    assert calls == [1]
+    put(boto, "later", LATEST, ["hello"], ts=now_ms())
+    batches = [next(gen) for _ in range(3)]
+    stop.set()
+    assert [e.message for b in batches for e in b] == ["hello"]
+    assert calls == [1]

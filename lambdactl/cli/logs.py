@@ -123,6 +123,8 @@ def tail(
 
     With --follow, new events appear within about a second; no event is shown twice or
     skipped across polls (same-millisecond events and streams created later included).
+    Before a function's first invocation its log group does not exist yet: --follow says so
+    once on stderr and waits for it (without --follow that is exit 3).
 
     Examples:
 
@@ -186,9 +188,17 @@ def tail(
             if warned["n"] in (1, 10) or warned["n"] % 100 == 0:
                 warn(f"reading {target.log_group} failed ({type(exc).__name__}); retrying in {delay:.1f}s")
 
+        def on_missing_group():
+            # Before the first invocation there is no group yet (an unknown function stays exit 3).
+            from lambdactl.output import info
+
+            info(f"waiting for log group {target.log_group} to appear (Lambda creates it on the function's "
+                 f"first invocation); Ctrl-C to stop")
+
         for batch in core.follow_batches(session, query, start_ms, poll_interval=poll_interval,
                                          backlog_limit=limit, grep=rx, keep=keep,
-                                         on_transient=on_transient):
+                                         on_transient=on_transient,
+                                         on_missing_group=on_missing_group if target.function_exists else None):
             for ev in batch:
                 out.write(write(ev))
                 shown += 1

@@ -531,12 +531,18 @@ def follow_batches(aws, query: Query, start_ms: int, *, stop: threading.Event | 
                    keep: Callable[[LogEvent], bool] | None = None,
                    clock: Callable[[], float] = time.time,
                    on_transient: Callable[[BaseException, float], None] | None = None,
+                   on_missing_group: Callable[[], None] | None = None,
                    ctx: RequestContext | None = None) -> Iterator[list[LogEvent]]:
     """Follow the group: one list of new events per poll (possibly empty), each event once.
 
     Stops when ``stop`` is set (checked between polls and while waiting). ``grep``/``keep`` select
     events (as in :func:`fetch`); ``backlog_limit`` keeps only the newest N of the first poll.
     Ctrl-C → :class:`Interrupted`.
+
+    A missing group is a :class:`NotFoundError` unless ``on_missing_group`` is given: then it is
+    called when the group is found missing (once, and again only if the group disappears after
+    having existed) and the polls go on (yielding empty batches) until the group appears; the
+    follow then starts at ``start_ms`` as usual (Lambda creates the group on the first invocation).
 
     Tolerance: an event becomes visible to FilterLogEvents some time after its timestamp
     (ingestion delay); it is still shown if that delay is under ``overlap_ms``.
@@ -549,6 +555,7 @@ def follow_batches(aws, query: Query, start_ms: int, *, stop: threading.Event | 
     first = True
     failures = 0
     shown = 0
+    missing = False
     try:
         while not stop.is_set():
             new: list[dict] = []
@@ -564,6 +571,17 @@ def follow_batches(aws, query: Query, start_ms: int, *, stop: threading.Event | 
                             continue
                         seen[key] = int(raw.get("timestamp") or 0)
                         new.append(raw)
+            except NotFoundError:
+                if on_missing_group is None:
+                    raise
+                # Not there (yet): say so once, poll again; the window start stays where it is.
+                if not missing:
+                    missing = True
+                    on_missing_group()
+                yield []
+                if stop.wait(poll_interval):
+                    break
+                continue
             except Exception as exc:  # noqa: BLE001 - only transient errors are swallowed
                 if not _is_transient(exc):
                     raise
@@ -577,6 +595,7 @@ def follow_batches(aws, query: Query, start_ms: int, *, stop: threading.Event | 
             else:
                 failures = 0
                 complete = True
+                missing = False
             new.sort(key=lambda e: int(e.get("timestamp") or 0))      # stable: keeps per-stream order
             batch = [parse_event(raw, ctx) for raw in new]
             if grep is not None:
@@ -608,6 +627,8 @@ def follow_batches(aws, query: Query, start_ms: int, *, stop: threading.Event | 
             if stop.wait(poll_interval):
                 break
     except KeyboardInterrupt:
+        if missing:
+            raise Interrupted(f"interrupted: stopped waiting for log group {query.group} to appear") from None
         raise Interrupted(f"interrupted: stopped following {query.group} ({shown} events shown)") from None
 
 
