@@ -247,6 +247,14 @@ def test_reads_only_the_areas_asked(world, areas, expected):
         assert st.concurrency is None
 
 
+def test_a_get_function_response_in_hand_is_not_read_again(world, boto):
+    got = boto("lambda").get_function(FunctionName="orders")
+    CALLS.clear()
+    st = _read("orders", "aliases", function=got)
+    assert CALLS.names() == ["lambda.ListAliases"]
+    assert st.configuration.memory == 256 and [a.name for a in st.aliases] == ["beta", "live"]
+
+
 def test_only_the_asked_trigger_kinds_are_returned(world):
     from lambdactl.core.model import Areas
 

@@ -46,13 +46,16 @@ _DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "Autho
 # --- the entry point ------------------------------------------------------------------------------
 
 def read_function(aws: AwsSession, name: str, areas: Areas | str | Iterable[str] = Areas.ALL, *,
-                  qualifier: str | None = None, workers: int = DEFAULT_WORKERS) -> FunctionState | None:
+                  qualifier: str | None = None, workers: int = DEFAULT_WORKERS,
+                  function: dict | None = None) -> FunctionState | None:
     """The live state of ``name`` (a name, ARN or ``name:qualifier``) for ``areas``; ``None`` when
     the function (or the qualifier) does not exist.
 
     ``qualifier`` (or one in ``name``) selects the version/alias whose configuration, triggers,
     permissions, URL and async config are read; versions, aliases and concurrency are the
-    function's. ``areas`` may be flags or names (``"config,aliases"``).
+    function's. ``areas`` may be flags or names (``"config,aliases"``). ``function`` is a
+    ``GetFunction`` response the caller already has (for that qualifier): then it is not read again
+    (a deploy reads the function first, then decides which other areas its project needs).
     """
     from lambdactl.core.naming import parse_function_ref
 
@@ -62,7 +65,7 @@ def read_function(aws: AwsSession, name: str, areas: Areas | str | Iterable[str]
         name, qualifier = parse_function_ref(name)
     if qualifier == "$LATEST":
         qualifier = None
-    got = _get_function(aws, name, qualifier)
+    got = function if function is not None else _get_function(aws, name, qualifier)
     if got is None:
         return None
     return _Read(aws, got, qualifier, areas, workers).run()
