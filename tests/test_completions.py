@@ -246,3 +246,101 @@ def test_groups_with_a_default_action_complete_subcommands_functions_and_options
     assert {"--since", "--stream"} <= set(complete_env("lambdactl logs --s")[0])
     assert {"--since", "--stream"} <= set(complete_env("lambdactl logs orders-api --s")[0])
     assert complete_env("lambdactl logs retention orders-a")[0] == ["orders-api"]
+
+
+# --- issue 17: alias names, typer's own click, paginators ---------------------------------------
+
+def test_alias_names_complete_like_function_names(create_function, boto):
+    """`alias show FN <TAB>`, `alias set FN <TAB>` (and the other alias commands) complete the
+    function's alias names, from the same short cache as the function names."""
+    create_function("orders-api")
+    lam = boto("lambda")
+    lam.publish_version(FunctionName="orders-api")
+    for a in ("live", "beta"):
+        lam.create_alias(FunctionName="orders-api", Name=a, FunctionVersion="1")
+    assert complete_env("lambdactl alias show orders-api ")[0] == ["beta", "live"]
+    assert complete_env("lambdactl alias set orders-api l")[0] == ["live"]
+    for cmd in ("delete", "shift", "promote", "rollback"):
+        assert complete_env(f"lambdactl alias {cmd} orders-api b")[0] == ["beta"], cmd
+    assert complete_env("lambdactl alias show ord")[0] == ["orders-api"]        # first word: the function
+    assert complete_env("lambdactl alias show orders-api live ")[0] == []       # nothing after ALIAS
+    lam.create_alias(FunctionName="orders-api", Name="lab", FunctionVersion="1")
+    assert complete_env("lambdactl alias show orders-api l")[0] == ["live"]     # cached (60 s)
+    assert complete_env("lambdactl alias show orders-api l", LAMBDACTL_COMPLETION_TTL="0")[0] == ["lab", "live"]
+    assert complete_env("lambdactl alias show ghost ")[0] == []                 # no such function: nothing
+
+
+def test_function_colon_completes_aliases_in_zsh_and_fish(create_function, boto):
+    """`logs FN:<TAB>` (the FUNCTION arguments) completes FN:alias where ':' is not a word break
+    (zsh, fish; bash splits the word at ':', there the alias commands complete alias names)."""
+    create_function("orders-api")
+    boto("lambda").publish_version(FunctionName="orders-api")
+    boto("lambda").create_alias(FunctionName="orders-api", Name="live", FunctionVersion="1")
+    assert complete("fish", "lambdactl logs orders-api:") == ["orders-api:live"]
+    assert complete("fish", "lambdactl stats orders-api:l") == ["orders-api:live"]
+    assert complete("fish", "lambdactl info orders-api:x") == [""]
+    assert "orders-api\\\\:live" in "\n".join(complete("zsh", "lambdactl info orders-api:li"))
+
+
+def test_completion_works_without_a_separate_click_install(create_function, tmp_path):
+    """typer 0.28 vendors click as typer._click: with a plain 'pip install .' there is no click
+    package (moto pulls it in for the tests). A 'click' that cannot be imported must not matter."""
+    create_function("orders-api")
+    shadow = tmp_path / "no-click"
+    (shadow / "click").mkdir(parents=True)
+    (shadow / "click" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'click'\", name='click')\n")
+    env = {"PYTHONPATH": str(shadow), "LAMBDACTL_COMPLETION_TTL": "0"}
+    names, _ = complete_env("lambdactl logs ", **env)
+    assert {"tail", "retention", "orders-api"} <= set(names)
+    assert complete_env("lambdactl versions ord", **env)[0] == ["orders-api"]
+    assert complete_env("lambdactl alias show orders-api ", **env)[0] == []
+    r = subprocess.run([sys.executable, "-m", "lambdactl", "logs", "--help"], capture_output=True, text=True,
+                       env={**os.environ, **env}, timeout=60)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_no_module_imports_click_directly():
+    """Every click import in the package goes through typer's vendored copy."""
+    import re
+
+    pkg = ROOT / "lambdactl"
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in pkg.rglob("*.py")
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if re.match(r"\s*(import click\b|from click\b)", line)]
+    assert offenders == []
+
+
+@pytest.fixture
+def repeating_marker_endpoint():
+    """A Lambda endpoint whose ListFunctions always answers the same NextMarker (a broken or
+    hostile server); counts the requests."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            body = json.dumps({"Functions": [{"FunctionName": f"fn-{len(hits)}"}], "NextMarker": "same"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}", hits
+    srv.shutdown()
+
+
+def test_function_names_paginator_stops_on_a_repeated_marker(repeating_marker_endpoint):
+    url, hits = repeating_marker_endpoint
+    names, _ = complete_env("lambdactl info fn", AWS_ENDPOINT_URL=url)
+    assert names == ["fn-1", "fn-2"]          # the second page repeats the marker: stop there
+    assert len(hits) == 2

@@ -7,10 +7,8 @@ import sys
 import typer
 from typer.core import TyperGroup
 
-try:  # typer >= 0.29 vendors click
-    from typer._click import exceptions as _cx
-except ImportError:  # pragma: no cover - older typer on click
-    from click import exceptions as _cx  # type: ignore[no-redef]
+# typer (pinned 0.28) vendors click as typer._click: a plain `pip install .` has no `click` package.
+from typer._click import exceptions as _cx
 
 ClickException = _cx.ClickException
 ClickUsageError = _cx.UsageError
@@ -220,7 +218,7 @@ def default_group(default: str) -> type[TyperGroup]:
                     have = {i.value for i in items}
                     items += [i for i in cmd.shell_complete(sub, incomplete) if i.value not in have]
             else:
-                from click.shell_completion import CompletionItem
+                from typer._click.shell_completion import CompletionItem
 
                 from lambdactl.core.completion import complete_function
 

@@ -7,6 +7,7 @@ import typer
 
 from lambdactl.cli.common import FunctionArg, aws, confirm, resolve_function
 from lambdactl.cli.groups import default_group
+from lambdactl.core.completion import complete_alias_args
 from lambdactl.errors import UsageError
 from lambdactl.output import emit, human_bytes, info as say
 from lambdactl.settings import current
@@ -19,7 +20,8 @@ alias_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
 
 AliasArgs = Annotated[Optional[list[str]], typer.Argument(
     metavar="[FUNCTION] ALIAS",
-    help="Function (default: the project file's function) and alias name.", show_default=False)]
+    help="Function (default: the project file's function) and alias name.", show_default=False,
+    autocompletion=complete_alias_args)]
 
 
 def _json() -> bool:

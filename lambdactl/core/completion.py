@@ -1,11 +1,15 @@
-"""Shell completion of function names from AWS, cached briefly, never blocking the shell for long.
+"""Shell completion of function and alias names from AWS, cached briefly, never blocking the shell
+for long.
 
-Used as the ``autocompletion`` of the FUNCTION arguments. On <TAB> the names come from a cache file
-(``$LAMBDACTL_CACHE_DIR/completion/functions-<key>.json``, fresh for ``LAMBDACTL_COMPLETION_TTL``
-seconds, default 60); when it is stale, ``ListFunctions`` is called with one attempt and ~1 s
+Used as the ``autocompletion`` of the FUNCTION arguments (``FN:<TAB>`` completes ``FN:alias`` where
+the shell keeps ':' in the word: zsh, fish, PowerShell) and of the ``[FUNCTION] ALIAS`` arguments of
+the alias commands. On <TAB> the names come from a cache file
+(``$LAMBDACTL_CACHE_DIR/completion/functions-<key>.json``, ``aliases-<key>.json`` per function),
+fresh for ``LAMBDACTL_COMPLETION_TTL`` seconds, default 60; when it is stale, ``ListFunctions`` /
+``ListAliases`` (botocore's paginator, at most a few pages) is called with one attempt and ~1 s
 timeouts under a hard deadline (``LAMBDACTL_COMPLETION_TIMEOUT``, default 1.5 s). Any failure — no
-credentials, no network, the deadline — returns the last cached names (or nothing). No heavy
-imports at module level: the CLI imports this module on every start.
+credentials, no network, the deadline, a missing function — returns the last cached names (or
+nothing). No heavy imports at module level: the CLI imports this module on every start.
 """
 from __future__ import annotations
 
@@ -41,13 +45,15 @@ def _target(ctx: Any) -> dict[str, Any]:
     }
 
 
-def cache_file(target: dict[str, Any]) -> Path:
+def cache_file(target: dict[str, Any], function: str | None = None) -> Path:
+    """The cache of the function names of ``target`` (with ``function``: of that function's aliases)."""
     import hashlib  # not at module level: every CLI start imports this module
 
     from lambdactl.core.deps import default_cache_dir
 
-    key = hashlib.sha256(json.dumps(target, sort_keys=True).encode()).hexdigest()[:16]
-    return default_cache_dir() / "completion" / f"functions-{key}.json"
+    what = target if function is None else {**target, "function": function}
+    key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
+    return default_cache_dir() / "completion" / f"{'functions' if function is None else 'aliases'}-{key}.json"
 
 
 def _read(path: Path) -> tuple[float, list[str]] | None:
@@ -68,29 +74,46 @@ def _write(path: Path, names: list[str]) -> None:
         pass
 
 
-def fetch_function_names(target: dict[str, Any]) -> list[str]:
-    """ListFunctions with short timeouts and a single attempt (raises on any failure)."""
+def _client(target: dict[str, Any]):
+    """A Lambda client with short timeouts and a single attempt."""
     from lambdactl.aws import AwsSession
     from lambdactl.settings import Settings
 
     s = Settings(profile=target["profile"], region=target["region"], endpoint_url=target["endpoint_url"],
                  sandbox=target["sandbox"])
-    client = AwsSession(s).client("lambda", connect_timeout=1, read_timeout=1,
-                                  retries={"mode": "standard", "max_attempts": 1})
+    return AwsSession(s).client("lambda", connect_timeout=1, read_timeout=1,
+                                retries={"mode": "standard", "max_attempts": 1})
+
+
+def _names(pages, key: str, field: str) -> list[str]:
+    """The names in at most MAX_PAGES pages of a paginator (a repeated token ends the listing)."""
+    from botocore.exceptions import PaginationError
+
     names: list[str] = []
-    kwargs: dict[str, Any] = {}
-    for _ in range(MAX_PAGES):
-        resp = client.list_functions(**kwargs)
-        names += [f["FunctionName"] for f in resp.get("Functions", [])]
-        if not resp.get("NextMarker"):
-            break
-        kwargs["Marker"] = resp["NextMarker"]
-    return sorted(names)
+    try:
+        for i, page in enumerate(pages, 1):
+            names += [item[field] for item in page.get(key, [])]
+            if i >= MAX_PAGES:
+                break
+    except PaginationError:      # the same marker twice: keep what was read
+        pass
+    return sorted(set(names))
 
 
-def function_names(target: dict[str, Any]) -> list[str]:
+def fetch_function_names(target: dict[str, Any]) -> list[str]:
+    """ListFunctions (raises on any failure)."""
+    client = _client(target)
+    return _names(client.get_paginator("list_functions").paginate(), "Functions", "FunctionName")
+
+
+def fetch_alias_names(target: dict[str, Any], function: str) -> list[str]:
+    """ListAliases of ``function`` (raises on any failure, e.g. a missing function)."""
+    client = _client(target)
+    return _names(client.get_paginator("list_aliases").paginate(FunctionName=function), "Aliases", "Name")
+
+
+def _cached(path: Path, fetch) -> list[str]:
     """Cached names; refreshed when stale, within the deadline; the stale list on failure."""
-    path = cache_file(target)
     cached = _read(path)
     if cached and time.time() - cached[0] < _env_seconds("LAMBDACTL_COMPLETION_TTL", 60.0):
         return cached[1]
@@ -98,7 +121,7 @@ def function_names(target: dict[str, Any]) -> list[str]:
 
     def work() -> None:
         try:
-            result.append(fetch_function_names(target))
+            result.append(fetch())
         except BaseException:  # noqa: BLE001 - completion must never fail loudly
             pass
 
@@ -111,10 +134,39 @@ def function_names(target: dict[str, Any]) -> list[str]:
     return cached[1] if cached else []
 
 
+def function_names(target: dict[str, Any]) -> list[str]:
+    """Cached function names; refreshed when stale, within the deadline; the stale list on failure."""
+    return _cached(cache_file(target), lambda: fetch_function_names(target))
+
+
+def alias_names(target: dict[str, Any], function: str) -> list[str]:
+    """Cached alias names of ``function`` (same cache rules as :func:`function_names`)."""
+    return _cached(cache_file(target, function), lambda: fetch_alias_names(target, function))
+
+
 def complete_function(ctx, incomplete):
-    """typer ``autocompletion`` for FUNCTION arguments: names starting with what was typed."""
+    """typer ``autocompletion`` for FUNCTION arguments: names starting with what was typed;
+    ``FN:`` completes ``FN:alias``."""
     try:
         prefix = incomplete or ""
+        if ":" in prefix and not prefix.startswith("arn:"):
+            fn, part = prefix.split(":", 1)
+            return [f"{fn}:{a}" for a in alias_names(_target(ctx), fn) if a.startswith(part)] if fn else []
         return [n for n in function_names(_target(ctx)) if n.startswith(prefix)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_alias_args(ctx, incomplete):
+    """typer ``autocompletion`` for the ``[FUNCTION] ALIAS`` words of the alias commands: the
+    first word completes function names, the second the alias names of that function."""
+    try:
+        words = [str(w) for w in (ctx.params.get("args") or [])]
+        if not words:
+            return complete_function(ctx, incomplete)
+        if len(words) == 1 and not words[0].startswith("-"):
+            prefix = incomplete or ""
+            return [a for a in alias_names(_target(ctx), words[0]) if a.startswith(prefix)]
+        return []
     except Exception:  # noqa: BLE001
         return []

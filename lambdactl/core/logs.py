@@ -451,8 +451,9 @@ class Query:
                                                  "duplicates_dropped": 0})
 
     def pages(self, aws, start_ms: int | None, end_ms: int | None) -> Iterator[list[dict]]:
-        """Pages of raw events (already filtered by stream), following nextToken until absent."""
-        from botocore.exceptions import ClientError
+        """Pages of raw events (already filtered by stream): botocore's paginator follows
+        nextToken until it is absent (through empty pages) and stops on a repeated token."""
+        from botocore.exceptions import ClientError, PaginationError
 
         client = aws.client("logs")
         kwargs: dict[str, Any] = {"logGroupName": self.group, "interleaved": True}
@@ -464,38 +465,31 @@ class Query:
             kwargs["filterPattern"] = self.filter_pattern
         if self.stream_prefix:
             kwargs["logStreamNamePrefix"] = self.stream_prefix
-        if self.page_size:
-            kwargs["limit"] = int(self.page_size)
-        token = None
-        seen_tokens: set[str] = set()
-        while True:
-            if token:
-                kwargs["nextToken"] = token
-            try:
+        config = {"PageSize": int(self.page_size)} if self.page_size else {}
+        responses = client.get_paginator("filter_log_events").paginate(**kwargs, PaginationConfig=config)
+        try:
+            for resp in responses:
                 self.stats["calls"] += 1
-                resp = client.filter_log_events(**kwargs)
-            except ClientError as exc:
-                mine = _translate(exc, self.group, function=self.function, function_exists=self.function_exists)
-                if mine is not None:
-                    raise mine from None
-                raise
-            events = resp.get("events") or []
-            self.stats["events_read"] += len(events)
-            if events:
-                newest = max(int(e.get("timestamp") or 0) for e in events)
-                self.newest_ts = newest if self.newest_ts is None else max(self.newest_ts, newest)
-            if self.match is not None:
-                events = [e for e in events if self.match(e.get("logStreamName", ""))]
-            elif self.stream_prefix:
-                # Some servers (moto) ignore logStreamNamePrefix: check it here too.
-                events = [e for e in events if e.get("logStreamName", "").startswith(self.stream_prefix)]
-            token = resp.get("nextToken")
-            if not (resp.get("events") or []) and token:
-                self.stats["pages_empty_with_token"] += 1
-            yield events
-            if not token or token in seen_tokens:
-                return
-            seen_tokens.add(token)
+                events = resp.get("events") or []
+                self.stats["events_read"] += len(events)
+                if events:
+                    newest = max(int(e.get("timestamp") or 0) for e in events)
+                    self.newest_ts = newest if self.newest_ts is None else max(self.newest_ts, newest)
+                if self.match is not None:
+                    events = [e for e in events if self.match(e.get("logStreamName", ""))]
+                elif self.stream_prefix:
+                    # Some servers (moto) ignore logStreamNamePrefix: check it here too.
+                    events = [e for e in events if e.get("logStreamName", "").startswith(self.stream_prefix)]
+                if not (resp.get("events") or []) and resp.get("nextToken"):
+                    self.stats["pages_empty_with_token"] += 1
+                yield events
+        except ClientError as exc:
+            mine = _translate(exc, self.group, function=self.function, function_exists=self.function_exists)
+            if mine is not None:
+                raise mine from None
+            raise
+        except PaginationError:
+            return          # the same nextToken twice: the window is read (a follow polls again)
 
 
 def fetch(aws, query: Query, start_ms: int | None, end_ms: int | None = None, *,
@@ -745,20 +739,17 @@ def parse_retention(value: str | int) -> int | None:
 
 def describe_group(aws, group: str) -> dict | None:
     """The DescribeLogGroups entry for exactly ``group`` (None when missing)."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, PaginationError
 
     client = aws.client("logs")
-    kwargs: dict[str, Any] = {"logGroupNamePrefix": group}
     try:
-        while True:
-            resp = client.describe_log_groups(**kwargs)
+        for resp in client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=group):
             for g in resp.get("logGroups", []):
                 if g.get("logGroupName") == group:
                     return g
-            token = resp.get("nextToken")
-            if not token:
-                return None
-            kwargs["nextToken"] = token
+        return None
+    except PaginationError:     # the same nextToken twice
+        return None
     except ClientError as exc:
         mine = _translate(exc, group, "DescribeLogGroups")
         if mine is not None:
