@@ -101,11 +101,13 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     if conc:
         doc["concurrency"] = conc
 
+    from lambdactl.core.aliases import user_description
+
     aliases = []
     for a in sorted(list_aliases(aws, fname), key=lambda x: x["Name"]):
         entry = {"name": a["Name"], "version": str(a["FunctionVersion"])}
-        if a.get("Description"):
-            entry["description"] = a["Description"]
+        if user_description(a.get("Description")):      # without lambdactl's rollback record
+            entry["description"] = user_description(a.get("Description"))
         weights = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
         if weights:
             notes.append(f"alias {a['Name']} routes {weights} to a canary: the project file records only its "
