@@ -647,9 +647,13 @@ def test_deploy_canary_on_the_first_release_warns(invoke_cli, project_dir, boto)
     assert a["FunctionVersion"] == "1" and a["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.1}
 
 
-def test_export_shows_the_users_alias_description_without_the_record(invoke_cli, two_versions, boto):
+def test_export_and_adopt_show_the_users_alias_description_without_the_record(invoke_cli, two_versions, boto):
     boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="2",
                                 Description="orders [lambdactl: was 1, now 2]")
     r = invoke_cli("export", "fn", "--format", "cloudformation", "-o", "json")
     assert r.exit_code == 0, r.stderr
     assert "lambdactl: was" not in r.stdout and "orders" in r.stdout
+    from lambdactl.core.adopt import live_project            # init --from: the project file's [[aliases]]
+
+    doc, _notes = live_project(_session(), "fn")
+    assert doc["aliases"] == [{"name": "live", "version": "2", "description": "orders"}]
