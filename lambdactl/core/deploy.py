@@ -370,7 +370,7 @@ def role_wait_budget() -> float:
 def call_with_role_retry(fn: Callable[[], Any], role_arn: str | None, *, budget: float | None = None,
                          aws: AwsSession | None = None) -> Any:
     """Run ``fn`` retrying Lambda's "role cannot be assumed" (IAM propagation) for ~30 s, plus the
-    usual ResourceConflict/TooManyRequests retries; then fail with a clear message."""
+    update-in-progress ResourceConflict retries (throttling is botocore's); then fail with a clear message."""
     from botocore.exceptions import ClientError
 
     from lambdactl.core.roles import is_role_not_ready
