@@ -1,4 +1,9 @@
-"""async (event invoke config) and dlq against the moto server; DLQ reads via Stubber where moto drops it."""
+"""async (event invoke config) and dlq against the moto server.
+
+Two behaviours come only from lambdactl's moto fidelity fixes (lambdactl/core/motofixes.py, also
+used by the sandbox), each as the Lambda API documents it: PutFunctionEventInvokeConfig replaces
+the config (moto 5.2 appends and keeps showing the first), and DeadLetterConfig is kept and read
+back (moto 5.2 drops it). The tests that depend on them say so."""
 from __future__ import annotations
 
 import json
@@ -10,6 +15,8 @@ SNS_ARN = "arn:aws:sns:us-east-1:123456789012:ok-topic"
 
 
 def test_async_set_show_merge_clear(invoke_cli, create_function, boto):
+    """Needs the moto fix for PutFunctionEventInvokeConfig (a second put replaces the config, as on
+    AWS; moto 5.2 would keep showing the first)."""
     create_function("fn")
     r = invoke_cli("async", "fn", "-o", "json")
     assert r.exit_code == 0, r.stderr
@@ -87,25 +94,6 @@ def test_dlq_validation(invoke_cli, create_function):
     assert_clean_error(invoke_cli("dlq", "fn", SQS_ARN, "--clear"), 2)
 
 
-def test_dlq_unchanged_uses_stubbed_read():
-    """moto drops DeadLetterConfig, so reading it back needs botocore's Stubber for the
-    GetFunctionConfiguration call only (documented in LAMBDA-NOTES)."""
-    from botocore.stub import Stubber
-
-    from lambdactl.aws import AwsSession
-    from lambdactl.core import asyncconfig
-    from lambdactl.settings import Settings
-
-    sess = AwsSession(Settings(region="us-east-1"))
-    lam = sess.client("lambda")
-    with Stubber(lam) as stub:
-        stub.add_response("get_function_configuration",
-                          {"FunctionName": "fn", "DeadLetterConfig": {"TargetArn": SQS_ARN}},
-                          {"FunctionName": "fn"})
-        res = asyncconfig.set_dlq(sess, "fn", SQS_ARN)
-    assert res["status"] == "unchanged"
-
-
 _ASYNC_TOML = """[function]
 name = "fn"
 runtime = "python3.12"
@@ -133,7 +121,8 @@ def test_project_dead_letter_in_async_table_as_issue_spells_it():
 
 
 def test_dlq_defaults_to_the_project_function(invoke_cli, create_function, boto, project_dir):
-    """Contract: FUNCTION defaults to the project file's function; a lone SQS/SNS ARN is the target."""
+    """Contract: FUNCTION defaults to the project file's function; a lone SQS/SNS ARN is the target.
+    Reading DeadLetterConfig back needs the moto fix that keeps it (motofixes.py)."""
     create_function("fn")
     (project_dir / "lambdactl.toml").write_text(_ASYNC_TOML.split("[function.async]")[0])
     r = invoke_cli("dlq", SQS_ARN, "-o", "json")

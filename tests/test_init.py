@@ -364,14 +364,16 @@ def test_from_cannot_be_combined_with_template_flags(invoke_cli, project_dir):
 
 # --- the generated project works immediately ---------------------------------------------------
 
-def _command_exists(invoke_cli, *words: str, option: str | None = None) -> bool:
+def _assert_command_exists(invoke_cli, *words: str, option: str | None = None) -> None:
+    """The commands the generated project's next steps name must exist: a broken --help fails
+    the test (it used to skip it, hiding the breakage)."""
     r = invoke_cli(*words, "--help")
-    return r.exit_code == 0 and (option is None or option in r.stdout)
+    assert r.exit_code == 0, (words, r.stdout, r.stderr)
+    assert option is None or option in r.stdout, (words, option, r.stdout)
 
 
 def test_generated_project_runs_with_invoke_local(invoke_cli, run_lambdactl, project_dir):
-    if not _command_exists(invoke_cli, "invoke", option="--local"):
-        pytest.skip("`lambdactl invoke --local` is not available yet")
+    _assert_command_exists(invoke_cli, "invoke", option="--local")
     assert invoke_cli("init", "hello").exit_code == 0
     d = project_dir / "hello"
     r = run_lambdactl("invoke", "--local", "@events/api.json", "-o", "json", cwd=d, timeout=60)
@@ -391,8 +393,7 @@ def test_generated_project_runs_with_invoke_local(invoke_cli, run_lambdactl, pro
 
 
 def test_generated_project_deploys_to_moto(invoke_cli, project_dir, boto):
-    if not _command_exists(invoke_cli, "deploy"):
-        pytest.skip("`lambdactl deploy` is not available yet")
+    _assert_command_exists(invoke_cli, "deploy")
     assert invoke_cli("init", "nightly", "--template", "schedule", "--runtime", "python3.12").exit_code == 0
     os.chdir(project_dir / "nightly")
     r = invoke_cli("deploy")

@@ -290,14 +290,11 @@ def test_requirements_vendored_from_a_local_wheel_and_cached(fn_project, invoke_
     assert len([p for p in cache.iterdir() if not p.name.startswith(".")]) == 1
     # second run: from the cache. Proof that pip did not run: the wheel is gone, so pip would fail.
     (fn_project / "wheels" / "tinypkg-0.1-py3-none-any.whl").unlink()
-    t = time.perf_counter()
     r2 = invoke_cli("package", "-o", "json")
-    elapsed = time.perf_counter() - t
     assert r2.exit_code == 0, r2.stderr
     d2 = r2.json()
     assert d2["dependencies"]["cached"] is True
     assert d2["code_sha256"] == d["code_sha256"] and d2["status"] == "unchanged"
-    assert elapsed < 5
     # the key includes the architecture: x86_64 needs a new install (and now fails: no wheel)
     r3 = invoke_cli("package", "--arch", "x86_64")
     assert_clean_error(r3, 2, contains="tinypkg")

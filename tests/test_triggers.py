@@ -296,10 +296,10 @@ def test_sqs_missing_queue_exits_3(invoke_cli, fn):
 
 def test_sqs_rejected_for_role_permissions_names_them(fn, iam_role, boto):
     """moto does not check the execution role, so botocore's Stubber plays AWS's rejection of
-    CreateEventSourceMapping (and the ListEventSourceMappings read before it) on the lambda client."""
-    from botocore.stub import Stubber
-
+    CreateEventSourceMapping, that one call only (tests/stubbing.py): the ListEventSourceMappings
+    read before it reaches the moto server."""
     from lambdactl.aws import session
+    from tests.stubbing import PartialStubber
 
     boto("sqs").create_queue(QueueName="orders")
     from lambdactl.core import triggers
@@ -309,13 +309,16 @@ def test_sqs_rejected_for_role_permissions_names_them(fn, iam_role, boto):
     target = triggers.Target("fn", None, FN_ARN, role=iam_role)
     spec = triggers.resolve(aws, triggers.normalize("sqs", {"queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"}))
     lam = aws.client("lambda")
-    with Stubber(lam) as stub:
-        stub.add_response("list_event_source_mappings", {"EventSourceMappings": []})
+    CALLS.clear()
+    with PartialStubber(lam, ("CreateEventSourceMapping",)) as stub:
         stub.add_client_error("create_event_source_mapping", service_error_code="InvalidParameterValueException",
                               service_message="The provided execution role does not have permissions to call "
                                       "ReceiveMessage on SQS", http_status_code=400)
         with pytest.raises(OperationError) as err:
             triggers.ensure(aws, target, spec)
+        stub.assert_no_pending_responses()
+    assert CALLS.count("ListEventSourceMappings") >= 1 and all(c.status == 200 for c in CALLS.calls
+                                                               if c.operation == "ListEventSourceMappings")
     assert "ReceiveMessage" in err.value.message
     for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
         assert action in err.value.hint
