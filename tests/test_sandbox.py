@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -40,10 +41,10 @@ TOML = textwrap.dedent('''\
 
 
 @pytest.fixture(scope="module")
-def sandbox():
+def sandbox(tmp_path_factory):
     from lambdactl.core.sandbox import SandboxServer
 
-    server = SandboxServer(port=0).start()
+    server = SandboxServer(port=0, cache_dir=tmp_path_factory.mktemp("sandbox-cache")).start()
     yield server
     server.stop()
 
@@ -135,7 +136,7 @@ def test_detached_sandbox_start_status_stop(tmp_path):
 
     def run(*args):
         return subprocess.run([sys.executable, "-m", "lambdactl", *args], capture_output=True, text=True,
-                              env=env, timeout=60)
+                              env=env, timeout=60, preexec_fn=lambda: os.umask(0o022))
 
     assert run("sandbox", "status").returncode == 3
     p = run("sandbox", "start", "--port", "0", "--detach", "-o", "json")
@@ -143,6 +144,11 @@ def test_detached_sandbox_start_status_stop(tmp_path):
     info = json.loads(p.stdout)
     try:
         assert info["endpoint"].startswith("http://127.0.0.1:")
+        # its state and log are this user's only
+        state = tmp_path / "state"
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        assert stat.S_IMODE((state / "sandbox.json").stat().st_mode) == 0o600
+        assert stat.S_IMODE((state / "sandbox.log").stat().st_mode) == 0o600
         s = run("sandbox", "status", "-o", "json")
         assert s.returncode == 0 and json.loads(s.stdout)["endpoint"] == info["endpoint"]
         # --sandbox points any command at it

@@ -13,7 +13,11 @@ from lambdactl.errors import NotFoundError, OperationError, UsageError
 from lambdactl.output import emit, info as say
 from lambdactl.settings import current
 
-sandbox_app = typer.Typer(help="A local AWS (moto + real Python handlers): no account, no Docker.",
+sandbox_app = typer.Typer(help="A local AWS (moto + real Python handlers): no account, no Docker.\n\n"
+                               "The sandbox executes the code deployed to it, as your user. It listens on "
+                               "127.0.0.1 and answers only AWS clients on this machine: requests from web pages "
+                               "(an Origin header), for another Host name (DNS rebinding) and for moto's admin "
+                               "API (/moto-api/) are refused. See SECURITY.md.",
                           no_args_is_help=True, rich_markup_mode=None)
 
 
@@ -32,6 +36,11 @@ def start(
     """Start the sandbox endpoint on 127.0.0.1 and print the environment to use.
 
     Lambda (invokes run your real handler), IAM, S3, SQS, SNS, EventBridge, CloudWatch Logs, STS.
+
+    The sandbox executes the code deployed to it, as your user, and is reachable only from this
+    machine: it refuses requests from web pages (Origin header), for other Host names and for
+    moto's admin API (/moto-api/). lambdactl --sandbox signs with test credentials, and handlers
+    get the sandbox endpoint and test credentials, never yours.
 
     Examples:
 
@@ -88,8 +97,7 @@ def _start_detached(port: int) -> None:
     if sandbox_state.port_open("127.0.0.1", port):
         raise UsageError(f"port {port} is already in use", hint="choose another --port")
     log_dir = sandbox_state.state_dir()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_dir / "sandbox.log", "ab")
+    log = sandbox_state.open_log()
     proc = subprocess.Popen([sys.executable, "-m", "lambdactl", "sandbox", "start", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL,
                             start_new_session=True, env={**os.environ, "NO_COLOR": "1"})

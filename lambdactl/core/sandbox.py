@@ -6,6 +6,13 @@ itself: it unpacks the function's deployed zip (once per code sha, cached), runs
 the local runner (a warm worker process per function version, reused like Lambda's execution
 environments), and writes START / log lines / END / REPORT into the emulator's CloudWatch Logs
 group, so ``lambdactl logs`` and ``stats`` work. Needs the ``sandbox`` extra (moto[server]).
+
+The sandbox executes the code deployed to it, so it answers only AWS clients on this machine: it
+listens on 127.0.0.1, and refuses (403) any request that carries an ``Origin`` header or a
+browser's ``Sec-Fetch-Site`` (AWS SDKs and CLIs send neither: a web page's requests do), any
+request whose ``Host`` is not ``127.0.0.1``/``localhost``/``[::1]`` on its port (DNS rebinding),
+and moto's admin API (``/moto-api/``: reset, config, recorder). It sends no CORS headers. What the
+sandbox itself needs from moto (configuration) it sets in-process.
 """
 from __future__ import annotations
 
@@ -15,10 +22,12 @@ import os
 import random
 import re
 import shutil
+import sys
 import threading
 import time
 import uuid
 import zipfile
+import zlib
 import io
 from pathlib import Path
 from typing import Any
@@ -27,12 +36,18 @@ from urllib.parse import parse_qs, unquote
 from lambdactl.errors import UsageError
 
 INVOKE_RE = re.compile(r"^/(?P<api>[^/]+)/functions/(?P<fn>[^/]+)/invocations/?$")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+MAX_UNZIPPED = 262_144_000          # Lambda's limit for a function's code, unzipped (250 MB)
+MAX_ZIP_ENTRIES = 100_000
 _CRED_RE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/")
 SERVICES = ("lambda", "iam", "s3", "sqs", "sns", "events", "logs", "sts", "cloudwatch", "dynamodb",
             "kinesis")
 
 
 def require_moto() -> None:
+    # No CORS headers from moto's apps (read when moto's settings are first imported; the WSGI
+    # layer also strips them, for a process that imported moto earlier).
+    os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
     try:
         import moto.server  # noqa: F401
         import flask  # noqa: F401
@@ -52,14 +67,54 @@ class SandboxApp:
 
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.cache = Path(cache_dir or default_cache_dir()) / "sandbox-code"
-        self.cache.mkdir(parents=True, exist_ok=True)
+        _private_dir(self.cache)                   # the code of every function deployed to it
         self._lock = threading.Lock()
         self._pools: dict[tuple, list] = {}        # environment key -> idle workers
         self._inflight: dict[str, int] = {}
         self.endpoint: str | None = None
+        self.port: int | None = None               # set by SandboxServer: the Host check's port
 
     # -- WSGI ------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
+        refusal = self.refusal(environ)
+        if refusal is not None:
+            return _forbidden(environ, start_response, refusal)
+        return self._route(environ, _without_cors(start_response))
+
+    def refusal(self, environ) -> str | None:
+        """Why a request is refused (it does not come from an AWS client on this machine), or None."""
+        path = environ.get("PATH_INFO", "")
+        if path.lstrip("/").startswith("moto-api"):
+            return ("moto's admin API (/moto-api/) is not served by the lambdactl sandbox "
+                    "(use 'lambdactl sandbox stop' and start again for a fresh state)")
+        if environ.get("HTTP_ORIGIN") is not None:
+            return (f"refused a request with an Origin header ({environ['HTTP_ORIGIN'][:100]}): web pages may "
+                    "not use the sandbox; AWS SDKs and CLIs send no Origin")
+        site = environ.get("HTTP_SEC_FETCH_SITE")
+        if site is not None and site.lower() != "none":
+            return f"refused a request a web browser sent for a page (Sec-Fetch-Site: {site[:40]})"
+        host = environ.get("HTTP_HOST")
+        if host is not None and not self._host_allowed(host):
+            port = self.port or "its port"
+            return (f"refused a request for Host {host[:100]!r}: the sandbox answers only "
+                    f"127.0.0.1, localhost or [::1] on port {port}")
+        return None
+
+    def _host_allowed(self, host: str) -> bool:
+        host = host.strip().lower()
+        if host.startswith("["):
+            name, _, rest = host.partition("]")
+            name += "]"
+            port = rest[1:] if rest.startswith(":") else ("" if not rest else None)
+        else:
+            name, _, port = host.partition(":")
+        if name not in LOOPBACK_NAMES or port is None:
+            return False
+        if self.port is None:
+            return True
+        return port == str(self.port) or (port == "" and self.port == 80)
+
+    def _route(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") == "GET" and path.startswith("/_lambdactl/code/"):
             return self._serve_code(path, start_response)
@@ -68,6 +123,10 @@ class SandboxApp:
             if m and m.group("api") == "2015-03-31":
                 try:
                     handled = self._invoke(environ, unquote(m.group("fn")))
+                except InvalidZip as exc:         # as Lambda: 502 InvalidZipFileException
+                    body = json.dumps({"Type": "User", "message": str(exc)}).encode()
+                    handled = (502, {"Content-Type": "application/json",
+                                     "x-amzn-ErrorType": "InvalidZipFileException"}, body)
                 except Exception as exc:  # never take the server down
                     body = json.dumps({"Type": "Service", "Message": f"sandbox error: {exc}"}).encode()
                     handled = (500, {"Content-Type": "application/json",
@@ -75,7 +134,8 @@ class SandboxApp:
                 if handled is not None:
                     status, headers, body = handled
                     reason = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
-                              429: "Too Many Requests", 500: "Internal Server Error"}.get(status, "OK")
+                              429: "Too Many Requests", 500: "Internal Server Error",
+                              502: "Bad Gateway"}.get(status, "OK")
                     headers = {**headers, "Content-Length": str(len(body)),
                                "x-amzn-RequestId": headers.get("x-amzn-RequestId", str(uuid.uuid4()))}
                     start_response(f"{status} {reason}", list(headers.items()))
@@ -195,18 +255,22 @@ class SandboxApp:
             pass
 
     def _code_dir(self, fn) -> Path:
+        """The function's code, unpacked once per sha into the private cache (0700 dirs, 0600
+        files, 0700 for files the zip marks executable); bounded by Lambda's unzipped limit."""
         data = fn.code_bytes or b""
         key = hashlib.sha256(data).hexdigest()[:32]
         d = self.cache / key
         if not d.exists():
             tmp = self.cache / f".{key}.{uuid.uuid4().hex}"
-            tmp.mkdir(parents=True)
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                zf.extractall(tmp)
+            tmp.mkdir(mode=0o700)
             try:
+                _unpack(data, tmp)
                 tmp.rename(d)
-            except OSError:
+            except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
+                if d.exists():                  # unpacked concurrently by another invocation
+                    return d
+                raise
         return d
 
     def _run(self, fn, version: str, payload: bytes, request_id: str, reserved):
@@ -249,6 +313,107 @@ class SandboxApp:
         for idle in pools.values():
             for w in idle:
                 w.close()
+
+
+class InvalidZip(Exception):
+    """The deployment package cannot be unpacked (too big, too many entries, not a zip)."""
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) for this user only (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+
+
+def _unpack(data: bytes, dest: Path) -> None:
+    """Extract a deployment package into ``dest`` (a fresh private directory): Lambda's unzipped
+    size limit checked on the declared sizes before anything is written, and again while
+    writing (a lying header cannot make it write more); only regular files and directories,
+    never outside ``dest``."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise InvalidZip(f"Lambda could not unzip the deployment package: {exc}") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise InvalidZip(f"the deployment package has {len(infos)} entries (the sandbox unpacks at most "
+                             f"{MAX_ZIP_ENTRIES})")
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_UNZIPPED:
+            raise InvalidZip(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes "
+                             f"(the deployment package declares {declared})")
+        root = dest.resolve()
+        written = 0
+        for info in infos:
+            target = (dest / info.filename).resolve()
+            if target != root and root not in target.parents:
+                raise InvalidZip(f"the deployment package has an entry outside its root: {info.filename!r}")
+            if info.is_dir():
+                _private_dir(target)
+                continue
+            _private_dir(target.parent)
+            unix_mode = (info.external_attr >> 16) & 0o170000
+            if unix_mode and unix_mode != 0o100000:      # a symlink or device entry: Lambda would not run it
+                continue
+            mode = 0o700 if (info.external_attr >> 16) & 0o100 else 0o600
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), mode)
+            try:
+                with zf.open(info) as src, os.fdopen(fd, "wb") as out:
+                    fd = -1
+                    while True:
+                        chunk = src.read(1 << 20)
+                        if not chunk:
+                            break
+                        written += len(chunk)
+                        if written > MAX_UNZIPPED:
+                            raise InvalidZip(f"Unzipped size must be smaller than {MAX_UNZIPPED} bytes")
+                        out.write(chunk)
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+                raise InvalidZip(f"Lambda could not unzip the deployment package: {exc}") from None
+            finally:
+                if fd != -1:
+                    os.close(fd)
+            os.chmod(target, mode)
+
+
+def _forbidden(environ, start_response, message: str):
+    """403 for a refused request, shaped like the AWS error of the request's protocol so SDKs and
+    CLIs show the message (XML for S3 and the query APIs, JSON otherwise)."""
+    from xml.sax.saxutils import escape
+
+    text = f"lambdactl sandbox: {message}"
+    request_id = str(uuid.uuid4())
+    scope = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([a-z0-9-]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    service = scope.group(1) if scope else ""
+    if service == "s3":
+        ctype = "application/xml"
+        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>{escape(text)}"
+                f"</Message><RequestId>{request_id}</RequestId></Error>").encode()
+    elif (environ.get("CONTENT_TYPE") or "").startswith("application/x-www-form-urlencoded"):
+        ctype = "text/xml"
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{escape(text)}"
+                f"</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+    else:
+        ctype = "application/json"
+        body = json.dumps({"__type": "AccessDeniedException", "message": text, "Message": text}).encode()
+    try:
+        sys.stderr.write(f"sandbox: {message} ({environ.get('REQUEST_METHOD')} "
+                         f"{environ.get('PATH_INFO', '')[:200]})\n")
+    except Exception:  # pragma: no cover - a closed stderr must not break the answer
+        pass
+    start_response("403 Forbidden", [("Content-Type", ctype), ("Content-Length", str(len(body))),
+                                     ("x-amzn-ErrorType", "AccessDeniedException"),
+                                     ("x-amzn-RequestId", request_id)])
+    return [body]
+
+
+def _without_cors(start_response):
+    """A start_response that drops CORS headers: no web page may read the sandbox's answers."""
+    def strip(status, headers, exc_info=None):
+        headers = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+    return strip
 
 
 def _lambda_backend(account: str, region: str):
@@ -315,6 +480,7 @@ class SandboxServer:
         self.port = self._server.server_port
         self.endpoint = f"http://{host}:{self.port}"
         self.app.endpoint = self.endpoint
+        self.app.port = self.port
         from lambdactl.core import motofixes
 
         motofixes.CODE_BASE_URL = self.endpoint

@@ -37,14 +37,41 @@ def read() -> dict | None:
     return d
 
 
+def ensure_state_dir() -> Path:
+    """The state directory, created for this user only (0700) when missing."""
+    d = state_dir()
+    if not d.is_dir():
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(d, 0o700)
+    return d
+
+
 def write(pid: int, port: int, host: str = "127.0.0.1") -> dict:
+    import tempfile
+
     d = {"pid": pid, "port": port, "host": host, "endpoint": f"http://{host}:{port}"}
     p = state_file()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps(d))
-    tmp.replace(p)
+    ensure_state_dir()
+    fd, tmp = tempfile.mkstemp(prefix=".sandbox.", suffix=".tmp", dir=p.parent)   # 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(d))
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     return d
+
+
+def open_log():
+    """The detached sandbox's log file (append, 0600): it may show request paths and errors."""
+    path = ensure_state_dir() / "sandbox.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "ab")
 
 
 def clear() -> None:
