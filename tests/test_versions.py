@@ -359,3 +359,11 @@ def test_a_lone_number_is_a_usage_error_not_a_function(invoke_cli, create_functi
     assert_clean_error(r, 2, contains="2")
     assert "function not found" not in r.stderr
     assert "versions show FUNCTION 2" in r.stderr
+
+
+def test_a_lone_number_in_a_project_directory_names_the_project_function(invoke_cli, create_function, project_dir):
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "fn"\nruntime = "python3.12"\nhandler = "app.handler"\n')
+    create_function("fn")
+    r = invoke_cli("versions", "show", "3")
+    assert_clean_error(r, 2, contains="'lambdactl versions show fn 3'")

@@ -118,8 +118,15 @@ def versions_show(
 
     if version is None and function and function.strip().isdigit():
         n = function.strip()
+        try:                            # in a project directory, name its function in the hint
+            from lambdactl.cli.common import project
+
+            proj = project(required=False)
+            fn = proj.function.name if proj is not None else "FUNCTION"
+        except Exception:  # noqa: BLE001 - a broken project file must not hide this usage error
+            fn = "FUNCTION"
         raise UsageError(f"{n!r} is a version number, not a function: name the function too",
-                         hint=f"e.g. 'lambdactl versions show FUNCTION {n}' ('lambdactl versions FUNCTION' lists "
+                         hint=f"e.g. 'lambdactl versions show {fn} {n}' ('lambdactl versions {fn}' lists "
                               "the versions; a function whose name is only digits: give its ARN)")
     name, qual = resolve_function(function)
     if qual is not None:
