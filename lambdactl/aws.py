@@ -99,13 +99,16 @@ class AwsSession:
         if sandbox:  # explicit --sandbox / LAMBDACTL_SANDBOX wins over AWS_ENDPOINT_URL
             self.endpoint_url = sandbox_endpoint()
         kwargs: dict[str, Any] = {}
-        if s.profile:
+        if s.profile and not sandbox:
             kwargs["profile_name"] = s.profile
         region = s.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if sandbox:
+            # Fixed test credentials: the user's real access key id (or session token) is never
+            # sent to the sandbox, whatever the environment or profile holds.
             region = region or "us-east-1"
-            kwargs.setdefault("aws_access_key_id", os.environ.get("AWS_ACCESS_KEY_ID", "test"))
-            kwargs.setdefault("aws_secret_access_key", os.environ.get("AWS_SECRET_ACCESS_KEY", "test"))
+            kwargs["aws_access_key_id"] = "test"
+            kwargs["aws_secret_access_key"] = "test"
+            kwargs["aws_session_token"] = None
         if region:
             kwargs["region_name"] = region
         self._session = boto3.session.Session(botocore_session=_botocore_session(), **kwargs)

@@ -89,7 +89,7 @@ def invoke(
     logs: Annotated[bool, typer.Option("--logs", "-l", help="Show the log tail (last 4 KB) and the REPORT summary on stderr.")] = False,
     raw: Annotated[bool, typer.Option("--raw", help="Print the response body byte for byte (no pretty-printing).")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="Write the response body to FILE.")] = None,
-    local: Annotated[bool, typer.Option("--local", help="Run the project's handler locally (no Docker) in a worker process.")] = False,
+    local: Annotated[bool, typer.Option("--local", help="Run the project's handler locally (no Docker) in a worker process, with your AWS credentials (with --sandbox: the sandbox's).")] = False,
     repeat: Annotated[int, typer.Option("--repeat", "-n", metavar="N", help="Invoke N times (--local reuses the warm process).")] = 1,
     env: Annotated[Optional[list[str]], typer.Option(
         "--env", "-e", metavar="KEY=VALUE", help="(--local) An extra environment variable. Repeatable.")] = None,
@@ -105,6 +105,8 @@ def invoke(
     Exit 4 when the function returns an error (its type, message and stack trace go to stderr).
     --local runs the handler from the project's source directory in a separate Python process with a
     Lambda-like context, environment and timeout, and prints START/END/REPORT (cold and warm starts).
+    The handler runs with your AWS credentials (environment or profile), so its AWS calls reach your
+    real account, as with sam local; with --sandbox it gets the sandbox endpoint and test credentials only.
     --batch FILE prints one JSON result per line on stdout and a latency summary on stderr.
 
     Examples:
@@ -248,7 +250,10 @@ def _local_spec(function: str | None, env: list[str] | None):
         if name != proj.function.name:
             raise UsageError(f"--local runs the project's function {proj.function.name!r}, not {name!r}",
                              hint="drop FUNCTION, or run in that function's project directory (-c FILE)")
-    spec = spec_from_project(proj, environment=parse_kv(env, "--env"), region=current().region)
+    from lambdactl.core.sandbox_runner import local_aws_environment
+
+    spec = spec_from_project(proj, environment=parse_kv(env, "--env"), region=current().region,
+                             aws_environment=local_aws_environment())
     return proj, spec
 
 

@@ -87,6 +87,9 @@ class FunctionSpec:
     python: str = sys.executable
     invoked_arn: str | None = None
     inherit_env: bool = False          # True: the caller's whole environment (not just credentials)
+    # Set (the sandbox): the handler's only AWS settings — endpoint and test credentials; nothing
+    # AWS_* of the caller (keys, session token, profile, config files) reaches it.
+    aws_environment: dict[str, str] | None = None
 
     @property
     def function_arn(self) -> str:
@@ -108,15 +111,25 @@ class FunctionSpec:
                "memory": self.memory_mb, "timeout": float(self.timeout_s), "env": sorted(self.environment.items()),
                "paths": [str(p) for p in self.extra_paths], "version": self.version, "region": self.region,
                "account": self.account_id, "runtime": self.runtime, "python": self.python,
-               "arn": self.invoked_arn, "inherit": self.inherit_env}
+               "arn": self.invoked_arn, "inherit": self.inherit_env,
+               "aws_env": sorted((self.aws_environment or {}).items()) if self.aws_environment is not None else None}
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
 
     def runtime_environment(self, log_stream_name: str) -> dict[str, str]:
         """The process environment: passthrough, the function's variables, Lambda's reserved ones."""
         env: dict[str, str] = dict(os.environ) if self.inherit_env else {
             k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ}
+        if self.aws_environment is not None:
+            env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
         env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
         env.update({str(k): str(v) for k, v in (self.environment or {}).items()})
+        if self.aws_environment is not None:
+            # No shared config/credentials files, no instance metadata: only what is given here.
+            env.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                        "AWS_EC2_METADATA_DISABLED": "true"})
+            env.pop("AWS_PROFILE", None)
+            env.pop("AWS_SESSION_TOKEN", None)
+            env.update(self.aws_environment)
         code_dir = str(Path(self.code_dir).resolve())
         runtime = self.runtime or f"python{sys.version_info.major}.{sys.version_info.minor}"
         env.update({
@@ -698,8 +711,11 @@ def cached_deps_dir(project) -> str | None:
 
 def spec_from_project(project, *, environment: dict[str, str] | None = None, region: str | None = None,
                       extra_paths: list[str] | None = None, timeout_s: float | None = None,
-                      memory_mb: int | None = None) -> FunctionSpec:
-    """A :class:`FunctionSpec` from a validated ``lambdactl.toml`` (``lambdactl.config.ProjectConfig``)."""
+                      memory_mb: int | None = None, aws_environment: dict[str, str] | None = None) -> FunctionSpec:
+    """A :class:`FunctionSpec` from a validated ``lambdactl.toml`` (``lambdactl.config.ProjectConfig``).
+
+    Without ``aws_environment`` the handler gets the caller's AWS credentials/profile (its AWS
+    calls reach the real account, as with ``sam local``); with it (``--sandbox``), only those."""
     from lambdactl.errors import UsageError
 
     fc = project.function
@@ -723,4 +739,5 @@ def spec_from_project(project, *, environment: dict[str, str] | None = None, reg
     return FunctionSpec(code_dir=str(src), handler=fc.handler or "app.handler", function_name=fc.name,
                         memory_mb=memory_mb or fc.memory, timeout_s=timeout_s or fc.timeout, environment=env,
                         extra_paths=paths, region=region or os.environ.get("AWS_REGION")
-                        or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1", runtime=fc.runtime)
+                        or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1", runtime=fc.runtime,
+                        aws_environment=aws_environment)
