@@ -294,17 +294,27 @@ def _account_of(ctx: DeployContext) -> str:
     return ctx.aws.account_id
 
 
-def ensure_bucket(aws: AwsSession, bucket: str, *, create: bool) -> None:
-    """Make sure the artifacts bucket exists (create it, private, when ``create``)."""
+def ensure_bucket(aws: AwsSession, bucket: str, *, create: bool, owner: str | None = None) -> None:
+    """Make sure the artifacts bucket exists (create it, private, when ``create``).
+
+    ``owner`` (the account id, for lambdactl's own predictable ``lambdactl-artifacts-…`` bucket):
+    every call names it as ``ExpectedBucketOwner``, and a bucket of that name that belongs to
+    another account is refused (it could read or swap every zip uploaded to it). A new bucket is
+    created with ownership enforced, public access blocked and default encryption (SSE-S3)."""
     from botocore.exceptions import ClientError
 
     s3 = aws.client("s3")
+    expect = {"ExpectedBucketOwner": owner} if owner else {}
     try:
-        retry(lambda: s3.head_bucket(Bucket=bucket))
+        retry(lambda: s3.head_bucket(Bucket=bucket, **expect))
+        if owner:
+            _check_bucket_owner(aws, bucket, owner)
         return
     except ClientError as exc:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 403:
+            if owner:
+                raise _foreign_bucket(bucket, owner, denied=True) from None
             raise OperationError(f"S3 bucket {bucket} exists but is not accessible with these credentials",
                                  hint="set [function] s3_bucket to a bucket you own")
         if status != 404 and error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
@@ -312,20 +322,70 @@ def ensure_bucket(aws: AwsSession, bucket: str, *, create: bool) -> None:
     if not create:
         raise NotFoundError(f"S3 bucket not found: {bucket}", hint="create it, or clear [function] s3_bucket "
                             "to let lambdactl create its own artifacts bucket")
-    kwargs: dict[str, Any] = {"Bucket": bucket}
+    kwargs: dict[str, Any] = {"Bucket": bucket, "ObjectOwnership": "BucketOwnerEnforced"}
     if aws.region != "us-east-1":
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
     try:
         retry(lambda: s3.create_bucket(**kwargs))
     except ClientError as exc:
+        if error_code(exc) == "BucketAlreadyExists" and owner:     # taken by someone else meanwhile
+            raise _foreign_bucket(bucket, owner) from None
         if error_code(exc) not in ("BucketAlreadyOwnedByYou",):
             raise
+    retry(lambda: s3.put_public_access_block(Bucket=bucket, **expect, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True}))
+    retry(lambda: s3.put_bucket_encryption(Bucket=bucket, **expect, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}))
+
+
+def _foreign_bucket(bucket: str, owner: str, *, denied: bool = False) -> OperationError:
+    why = (f"belongs to another account, or these credentials may not use it (S3 answered 403 for "
+           f"ExpectedBucketOwner {owner})" if denied else f"exists under another account (not {owner})")
+    return OperationError(f"S3 bucket {bucket} {why}: nothing was uploaded to it",
+                          hint="its owner could read or replace your code; set [function] s3_bucket "
+                               "(layer publish: --s3-bucket) to a bucket you own")
+
+
+def _check_bucket_owner(aws: AwsSession, bucket: str, owner: str) -> None:
+    """A second look at who owns ``bucket``, for endpoints that ignore ExpectedBucketOwner: the
+    caller's own bucket list (ListBuckets, filtered by name). Without s3:ListAllMyBuckets the
+    ExpectedBucketOwner check that AWS enforces on every call is the one that counts."""
+    from botocore.exceptions import ClientError
+
     try:
-        retry(lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True}))
-    except ClientError:  # pragma: no cover - best effort hardening
-        pass
+        resp = retry(lambda: aws.client("s3").list_buckets(Prefix=bucket, MaxBuckets=1000))
+    except ClientError:
+        return
+    if bucket not in {b.get("Name") for b in resp.get("Buckets", [])}:
+        raise _foreign_bucket(bucket, owner)
+
+
+def stage_artifact(aws: AwsSession, *, bucket: str | None, account: str, key: str, body: bytes,
+                   sha256: str) -> dict[str, str]:
+    """Upload a zip for Lambda to fetch: to ``bucket`` (the user's), or else to lambdactl's own
+    artifacts bucket, which must be ours (``ExpectedBucketOwner`` on every call). S3 checks the
+    body against ``sha256`` (the zip's CodeSha256). Returns the S3Bucket/S3Key parameters."""
+    own = not bucket
+    bucket = bucket or artifact_bucket_name(account, aws.region)
+    owner = account if own else None
+    ensure_bucket(aws, bucket, create=own, owner=owner)
+    expect = {"ExpectedBucketOwner": owner} if owner else {}
+    retry(lambda: aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ChecksumSHA256=sha256,
+                                              **expect))
+    return {"S3Bucket": bucket, "S3Key": key}
+
+
+def check_code_sha256(what: str, reported: str | None, local: str, params: dict[str, Any], *,
+                      left: str, hint: str = "check who can write to that bucket, then deploy again; nothing "
+                                             "after this step (configuration, publish, alias) was applied") -> None:
+    """Lambda's CodeSha256 must be the local build's: otherwise the zip was changed between our
+    upload and Lambda's fetch (e.g. in the S3 bucket). ``left``: what AWS now has, said so."""
+    if not reported or reported == local:
+        return
+    where = f" (fetched from s3://{params['S3Bucket']}/{params['S3Key']})" if params.get("S3Bucket") else ""
+    raise OperationError(f"{what}: Lambda reports CodeSha256 {reported}{where}, but the local package is "
+                         f"{local}: the code was changed after upload; {left}", hint=hint)
 
 
 def _code_params(ctx: DeployContext, pkg, spec: FunctionSpec) -> dict[str, Any]:
@@ -335,13 +395,11 @@ def _code_params(ctx: DeployContext, pkg, spec: FunctionSpec) -> dict[str, Any]:
     body = pkg.data if pkg.data is not None else Path(pkg.path).read_bytes()
     if pkg.size <= direct_upload_limit():
         return {"ZipFile": body}
-    bucket = spec.s3_bucket or artifact_bucket_name(_account_of(ctx), ctx.aws.region)
-    ensure_bucket(ctx.aws, bucket, create=not spec.s3_bucket)
     import base64
 
     key = f"lambdactl/{ctx.function_name}/{base64.b64decode(pkg.sha256).hex()}.zip"
-    retry(lambda: ctx.aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body))
-    return {"S3Bucket": bucket, "S3Key": key}
+    return stage_artifact(ctx.aws, bucket=spec.s3_bucket or None, account=_account_of(ctx), key=key,
+                          body=body, sha256=pkg.sha256)
 
 
 def _upload_route(ctx: DeployContext, pkg, spec: FunctionSpec) -> str:
@@ -653,6 +711,10 @@ def plan_code(ctx: DeployContext) -> list[Step]:
             lam = c.aws.client("lambda")
             created = call_with_role_retry(lambda: lam.create_function(**params), role_arn, aws=c.aws)
             c.state["created"] = True
+            if pkg is not None:
+                check_code_sha256(f"function {c.function_name}", created.get("CodeSha256"), pkg.sha256,
+                                  params["Code"], left="the function was created with that code and is left "
+                                  "as AWS has it")
             c.state["code_sha256"] = pkg.sha256 if pkg is not None else created.get("CodeSha256")
             c.current = wait_function_ready(c.aws, c.function_name)
             c.state["uploaded_bytes"] = c.state.get("uploaded_bytes", 0) + (pkg.size if pkg else 0)
@@ -698,6 +760,9 @@ def plan_code(ctx: DeployContext) -> list[Step]:
             params["Architectures"] = [want_arch]
         lam = c.aws.client("lambda")
         resp = retry(lambda: lam.update_function_code(FunctionName=c.function_name, Publish=False, **params))
+        if pkg is not None:
+            check_code_sha256(f"function {c.function_name}", resp.get("CodeSha256"), pkg.sha256, params,
+                              left="the function is left as AWS has it ($LATEST runs that code)")
         # The publish guard uses what WE uploaded: if another deploy raced us, publishing fails.
         c.state["code_sha256"] = pkg.sha256 if pkg is not None else resp.get("CodeSha256")
         c.state["uploaded_bytes"] = c.state.get("uploaded_bytes", 0) + (pkg.size if pkg else 0)

@@ -548,8 +548,8 @@ def _differences(latest: dict, build: LayerBuild, spec: LayerSpec) -> list[str]:
 
 
 def _content(aws, spec: LayerSpec, build: LayerBuild, s3_bucket: str | None) -> tuple[dict, str]:
-    """The Content parameter: the zip inline, or an S3 object for zips over the upload limit."""
-    from lambdactl.aws import retry
+    """The Content parameter: the zip inline, or an S3 object for zips over the upload limit
+    (lambdactl's own artifacts bucket only when it is this account's: see deploy.stage_artifact)."""
     from lambdactl.core import deploy
 
     data = build.read()
@@ -557,11 +557,10 @@ def _content(aws, spec: LayerSpec, build: LayerBuild, s3_bucket: str | None) -> 
         return {"ZipFile": data}, "direct"
     import base64
 
-    bucket = s3_bucket or deploy.artifact_bucket_name(aws.account_id, aws.region)
-    deploy.ensure_bucket(aws, bucket, create=not s3_bucket)
     key = f"lambdactl/layers/{spec.name}/{base64.b64decode(build.sha256).hex()}.zip"
-    retry(lambda: aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data))
-    return {"S3Bucket": bucket, "S3Key": key}, f"s3://{bucket}/{key}"
+    content = deploy.stage_artifact(aws, bucket=s3_bucket or None, account=aws.account_id, key=key, body=data,
+                                    sha256=build.sha256)
+    return content, f"s3://{content['S3Bucket']}/{key}"
 
 
 def publish_layer(aws, spec: LayerSpec, build: LayerBuild, *, force: bool = False,
@@ -597,11 +596,12 @@ def publish_layer(aws, spec: LayerSpec, build: LayerBuild, *, force: bool = Fals
     if log:
         log(f"publishing layer {spec.name} ({build.size:,} bytes, {route})...")
     resp = retry(lambda: aws.client("lambda").publish_layer_version(**params))
-    got = (resp.get("Content") or {}).get("CodeSha256")
-    if got and got != build.sha256:
-        raise OperationError(f"layer {spec.name} version {resp.get('Version')}: Lambda reports CodeSha256 "
-                             f"{got}, the zip has {build.sha256}",
-                             hint="the upload was altered on the way; publish again")
+    from lambdactl.core.deploy import check_code_sha256
+
+    check_code_sha256(f"layer {spec.name} version {resp.get('Version')}", (resp.get("Content") or {}).get("CodeSha256"),
+                      build.sha256, content, left="that layer version is left as AWS has it (delete it with "
+                      f"'lambdactl layer delete {spec.name}:{resp.get('Version')}'); no function was pointed at it",
+                      hint="check who can write to that bucket, then publish again")
     record.update(version=int(resp["Version"]), layer_version_arn=resp.get("LayerVersionArn"),
                   layer_arn=resp.get("LayerArn"))
     return record
