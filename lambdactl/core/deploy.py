@@ -532,7 +532,7 @@ def _mask_value(ctx: DeployContext, key: str, value: Any) -> Any:
 def plan_role(ctx: DeployContext) -> list[Step]:
     """The execution role: a given ARN is used as is; an empty one means the auto role."""
     from lambdactl.core.naming import short_name
-    from lambdactl.core.roles import auto_role_name, create_role, get_role, role_name_from_arn
+    from lambdactl.core.roles import auto_role_name, check_reused_role, create_role, get_role, role_name_from_arn
 
     spec = _spec(ctx)
     if ctx.options.get("code_only") and ctx.current is not None:
@@ -554,6 +554,7 @@ def plan_role(ctx: DeployContext) -> list[Step]:
         return _plan_sources_policy(ctx, name, needed, get_sources_policy, put_sources_policy)
     role = get_role(ctx.aws, name)
     if role is not None:
+        ctx.state.setdefault("warnings", []).append(check_reused_role(role))   # or refuse: exit 1
         ctx.state["role_arn"] = role["Arn"]
         return _plan_sources_policy(ctx, name, needed, get_sources_policy, put_sources_policy)
     ctx.state["role_arn"] = None

@@ -4,8 +4,11 @@ When the project file leaves ``role`` empty (or ``create`` gets no ``--role``), 
 (or reuses) a role that Lambda may assume and that may only write the function's own logs:
 
 - trust policy: ``lambda.amazonaws.com`` may ``sts:AssumeRole``;
-- one inline policy ``lambdactl-logs`` (the AWSLambdaBasicExecutionRole permissions, scoped to
-  the function's log group ``/aws/lambda/<function>``).
+- one inline policy ``lambdactl-logs`` (the AWSLambdaBasicExecutionRole permissions, all three
+  actions — CreateLogGroup too — scoped to the function's log group ``/aws/lambda/<function>``).
+
+A role of the generated name that already exists (made earlier, or by someone else) is reused only
+when its trust policy lets ``lambda.amazonaws.com`` assume it (:func:`check_reused_role`).
 
 A freshly created role is not assumable at once (IAM propagation): :func:`is_role_not_ready`
 recognises Lambda's "cannot be assumed" error so callers can retry it (see
@@ -59,12 +62,59 @@ def logging_policy(aws: AwsSession, function: str, account: str | None = None) -
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": "logs:CreateLogGroup",
-             "Resource": f"arn:{part}:logs:{region}:{account}:*"},
+            {"Effect": "Allow", "Action": "logs:CreateLogGroup", "Resource": [group, group + ":*"]},
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": [group + ":*"]},
         ],
     }
+
+
+def _as_list(v: Any) -> list:
+    return v if isinstance(v, list) else [v] if v is not None else []
+
+
+def trusts_lambda(doc: Any) -> bool:
+    """Whether a trust policy (dict or JSON text, as IAM returns it) lets lambda.amazonaws.com
+    ``sts:AssumeRole``: an Allow statement for that service principal and no Deny for it."""
+    if isinstance(doc, str):
+        from urllib.parse import unquote
+
+        try:
+            doc = json.loads(unquote(doc))
+        except ValueError:
+            return False
+    if not isinstance(doc, dict):
+        return False
+    allowed = denied = False
+    for st in _as_list(doc.get("Statement")):
+        if not isinstance(st, dict):
+            continue
+        actions = [str(a).lower() for a in _as_list(st.get("Action"))]
+        if not any(a in ("sts:assumerole", "sts:*", "*") for a in actions):
+            continue
+        principal = st.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
+        if principal != "*" and "lambda.amazonaws.com" not in services:
+            continue
+        if st.get("Effect") == "Allow":
+            allowed = True
+        elif st.get("Effect") == "Deny":
+            denied = True
+    return allowed and not denied
+
+
+def check_reused_role(role: dict) -> str:
+    """Refuse (exit 1) an existing role of the generated name that Lambda may not assume; else
+    the note to show the user that it is being reused."""
+    from lambdactl.errors import OperationError
+
+    name = role.get("RoleName") or role_name_from_arn(role.get("Arn", ""))
+    if not trusts_lambda(role.get("AssumeRolePolicyDocument")):
+        raise OperationError(f"the existing role {name} does not let lambda.amazonaws.com assume it "
+                             "(its trust policy): refusing to use it as the function's role",
+                             hint=f"fix its trust policy (aws iam update-assume-role-policy --role-name {name}), "
+                                  "delete it, or set [function] role to a role made for this function")
+    return f"reusing the existing role {name}: its trust policy lets lambda.amazonaws.com assume it"
 
 
 def get_role(aws: AwsSession, name: str) -> dict | None:
@@ -95,6 +145,7 @@ def create_role(aws: AwsSession, function: str, name: str | None = None) -> dict
             raise
         role = get_role(aws, name)  # created concurrently: reuse it
         assert role is not None
+        check_reused_role(role)
     account = role["Arn"].split(":")[4] or None
     policy = json.dumps(logging_policy(aws, function, account))
     retry(lambda: iam.put_role_policy(RoleName=name, PolicyName=LOG_POLICY_NAME, PolicyDocument=policy))
@@ -140,6 +191,8 @@ def sources_policy(aws: AwsSession, project) -> dict | None:
     targets = [f.dead_letter] if f.dead_letter else []
     if f.async_ is not None:
         targets += [a for a in (f.async_.on_success, f.async_.on_failure) if a]
+    targets += [t.options["on_failure"] for t in getattr(project, "triggers", []) or []  # stream mappings'
+                if t.type in ("kinesis", "dynamodb") and isinstance(t.options.get("on_failure"), str)]
     for arn in targets:
         kind = arn.split(":")[2] if arn.count(":") >= 5 else ""
         if kind in _DEST_ACTIONS:
