@@ -477,11 +477,13 @@ def test_deploy_does_not_upload_to_an_artifact_bucket_owned_by_another_account(p
     write_project(project_dir)
     theirs = other_account("s3", moto_endpoint)
     theirs.create_bucket(Bucket=BUCKET)                                  # sniped: same name, their account
-    r = invoke_cli("deploy")
-    assert_clean_error(r, 1, contains="another account")
-    assert "hint:" in r.stderr and "s3_bucket" in r.stderr
+    for args in (["deploy", "--dry-run"], ["deploy"]):
+        r = invoke_cli(*args)
+        assert_clean_error(r, 1, contains="another account")
+        assert "hint:" in r.stderr and "s3_bucket" in r.stderr
     assert theirs.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0   # not uploaded to
     assert boto("lambda").list_functions()["Functions"] == []
+    assert boto("iam").list_roles()["Roles"] == []                      # refused before any change
 
 
 def test_layer_publish_does_not_upload_to_an_artifact_bucket_owned_by_another_account(project_dir, invoke_cli,

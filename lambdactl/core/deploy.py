@@ -305,20 +305,8 @@ def ensure_bucket(aws: AwsSession, bucket: str, *, create: bool, owner: str | No
 
     s3 = aws.client("s3")
     expect = {"ExpectedBucketOwner": owner} if owner else {}
-    try:
-        retry(lambda: s3.head_bucket(Bucket=bucket, **expect))
-        if owner:
-            _check_bucket_owner(aws, bucket, owner)
+    if bucket_exists(aws, bucket, owner=owner):
         return
-    except ClientError as exc:
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if status == 403:
-            if owner:
-                raise _foreign_bucket(bucket, owner, denied=True) from None
-            raise OperationError(f"S3 bucket {bucket} exists but is not accessible with these credentials",
-                                 hint="set [function] s3_bucket to a bucket you own")
-        if status != 404 and error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
-            raise
     if not create:
         raise NotFoundError(f"S3 bucket not found: {bucket}", hint="create it, or clear [function] s3_bucket "
                             "to let lambdactl create its own artifacts bucket")
@@ -337,6 +325,38 @@ def ensure_bucket(aws: AwsSession, bucket: str, *, create: bool, owner: str | No
         "RestrictPublicBuckets": True}))
     retry(lambda: s3.put_bucket_encryption(Bucket=bucket, **expect, ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}))
+
+
+def bucket_exists(aws: AwsSession, bucket: str, *, owner: str | None = None) -> bool:
+    """Read-only: whether ``bucket`` exists (and, with ``owner``, belongs to that account: a
+    bucket of another account raises OperationError, exit 1)."""
+    from botocore.exceptions import ClientError
+
+    expect = {"ExpectedBucketOwner": owner} if owner else {}
+    try:
+        retry(lambda: aws.client("s3").head_bucket(Bucket=bucket, **expect))
+    except ClientError as exc:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 403:
+            if owner:
+                raise _foreign_bucket(bucket, owner, denied=True) from None
+            raise OperationError(f"S3 bucket {bucket} exists but is not accessible with these credentials",
+                                 hint="set [function] s3_bucket to a bucket you own")
+        if status != 404 and error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        return False
+    if owner:
+        _check_bucket_owner(aws, bucket, owner)
+    return True
+
+
+def _check_artifact_bucket(ctx: DeployContext, spec: FunctionSpec, pkg) -> None:
+    """At plan time (read-only), before any change: refuse lambdactl's artifacts bucket when it
+    exists under another account. (Checked again at upload time.)"""
+    if spec.s3_bucket or spec.package_type == "Image" or pkg is None or pkg.size <= direct_upload_limit():
+        return
+    account = _account_of(ctx)
+    bucket_exists(ctx.aws, artifact_bucket_name(account, ctx.aws.region), owner=account)
 
 
 def _foreign_bucket(bucket: str, owner: str, *, denied: bool = False) -> OperationError:
@@ -700,6 +720,7 @@ def plan_code(ctx: DeployContext) -> list[Step]:
             raise UsageError(f"creating {ctx.function_name} needs a runtime and a handler",
                              hint="e.g. --runtime python3.12 --handler app.handler")
         route = _upload_route(ctx, pkg, spec)
+        _check_artifact_bucket(ctx, spec, pkg)
 
         def apply_create(c: DeployContext) -> None:
             role_arn = c.state.get("role_arn")
@@ -752,6 +773,7 @@ def plan_code(ctx: DeployContext) -> list[Step]:
                   "size_after": pkg.size,
                   "size_delta": (pkg.size - size_before) if size_before is not None else None,
                   "upload": _upload_route(ctx, pkg, spec)}
+        _check_artifact_bucket(ctx, spec, pkg)
     if want_arch is not None and want_arch != cur_arch:
         changes.append(Change("architecture", cur_arch, want_arch))
 
