@@ -91,7 +91,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str | None]] = {
     "config": ("deploy", "Change a function's settings; only what you name changes."),
     "invoke": ("invoke", "Invoke a function: pretty results, readable errors, logs — remotely, locally or in batches."),
     "publish": ("versions", "Publish $LATEST as a new version (returns the newest version when nothing changed)."),
-    "versions": ("versions", "Published versions: list them (default) or prune old ones."),
+    "versions": ("versions", "Published versions: list them (default), show one, or prune old ones."),
     "alias": ("versions", "Aliases and traffic shifting: set, canary shift, promote, roll back."),
     "trigger": ("triggers", "Wire event sources to a function: S3, schedules, EventBridge, SQS, Kinesis, DynamoDB, SNS, URL."),
     "permission": ("triggers", "The function's resource-based policy: who may invoke it."),
