@@ -157,11 +157,16 @@ class AwsSession:
 
     @property
     def partition(self) -> str:
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        if self.region.startswith("us-gov-"):
-            return "aws-us-gov"
-        return "aws"
+        """The ARN partition of the region (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-eusc...),
+        from botocore's endpoint data; "aws" for a region it does not know (e.g. an emulator's)."""
+        part = self.__dict__.get("_partition")
+        if part is None:
+            try:
+                part = self._session.get_partition_for_region(self.region)
+            except Exception:  # botocore.exceptions.UnknownRegionError
+                part = "aws"
+            self.__dict__["_partition"] = part
+        return part
 
 
 _LOADER = None

@@ -250,3 +250,128 @@ def test_access_denied_hint_names_the_service_of_the_failed_call():
             iam.get_role(RoleName="r")
     hint = translate(err.value).hint
     assert "iam:GetRole" in hint
+
+
+# --- paging: botocore's paginators, which stop on a repeated token (issue 17) -------------------
+
+class RepeatTokenProxy:
+    """An HTTP proxy in front of the moto server that adds the same page token to every answer of
+    the chosen list operations, as a broken endpoint would. moto never repeats a token (and lacks
+    ListProvisionedConcurrencyConfigs, which this proxy answers itself): hand-written NextToken
+    loops run forever here; botocore's paginators stop at the second identical token."""
+
+    def __init__(self, upstream: str, ops: set[str]):
+        import http.client
+        import http.server
+        import threading
+        from urllib.parse import urlparse
+
+        u = urlparse(upstream)
+        proxy = self
+        self.ops = ops
+        self.seen: dict[str, int] = {}
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _op(self, body: bytes) -> str | None:
+                target = self.headers.get("X-Amz-Target", "")
+                if self.path.startswith("/2015-03-31/event-source-mappings"):
+                    return "ListEventSourceMappings" if self.command == "GET" else None
+                if "/provisioned-concurrency" in self.path and self.command == "GET" and "List=ALL" in self.path:
+                    return "ListProvisionedConcurrencyConfigs"
+                if target.endswith((".ListRuleNamesByTarget", ".ListTargetsByRule")):
+                    return target.rsplit(".", 1)[1]
+                if b"Action=ListSubscriptionsByTopic" in body:
+                    return "ListSubscriptionsByTopic"
+                return None
+
+            def _handle(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                op = self._op(body)
+                if op in proxy.ops:
+                    proxy.seen[op] = proxy.seen.get(op, 0) + 1
+                if op == "ListProvisionedConcurrencyConfigs" and op in proxy.ops:
+                    status, headers, data = 200, {"Content-Type": "application/json"}, \
+                        json.dumps({"ProvisionedConcurrencyConfigs": [], "NextMarker": "again"}).encode()
+                else:
+                    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+                    conn.request(self.command, self.path, body=body,
+                                 headers={k: v for k, v in self.headers.items() if k.lower() != "connection"})
+                    resp = conn.getresponse()
+                    status, data = resp.status, resp.read()
+                    headers = {k: v for k, v in resp.getheaders()
+                               if k.lower() not in ("transfer-encoding", "connection", "content-length")}
+                    if op in proxy.ops and status == 200:
+                        if op == "ListSubscriptionsByTopic":      # XML; moto reads the token as an int
+                            data = data.replace(b"</ListSubscriptionsByTopicResult>",
+                                                b"<NextToken>0</NextToken></ListSubscriptionsByTopicResult>")
+                        else:
+                            doc = json.loads(data or b"{}")
+                            doc["NextMarker" if op == "ListEventSourceMappings" else "NextToken"] = "again"
+                            data = json.dumps(doc).encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self.server.server_port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("op, setup, command", [
+    ("ListEventSourceMappings", "sqs", ("trigger", "list", "fn")),
+    ("ListEventSourceMappings", "sqs", ("info", "fn")),
+    ("ListProvisionedConcurrencyConfigs", None, ("concurrency", "show", "fn")),
+    ("ListRuleNamesByTarget", None, ("trigger", "list", "fn")),
+    ("ListTargetsByRule", "schedule", ("trigger", "add", "fn", "schedule", "-e", "rate(5 minutes)")),
+    ("ListSubscriptionsByTopic", "sns", ("trigger", "add", "fn", "sns", "--topic",
+                                         "arn:aws:sns:us-east-1:123456789012:alerts")),
+])
+def test_a_repeated_page_token_stops_with_a_clean_error(run_lambdactl, invoke_cli, create_function, boto,
+                                                        moto_endpoint, op, setup, command):
+    create_function("fn")
+    if setup == "sqs":
+        boto("sqs").create_queue(QueueName="jobs")
+        assert invoke_cli("trigger", "add", "fn", "sqs", "--queue", "jobs").exit_code == 0
+    elif setup == "schedule":
+        assert invoke_cli("trigger", "add", "fn", "schedule", "-e", "rate(5 minutes)").exit_code == 0
+    elif setup == "sns":
+        boto("sns").create_topic(Name="alerts")
+    proxy = RepeatTokenProxy(moto_endpoint, {op})
+    try:
+        # a loop that follows the token forever would time out here
+        r = run_lambdactl(*command, env={"AWS_ENDPOINT_URL": proxy.endpoint}, timeout=60)
+    finally:
+        proxy.stop()
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stdout == "" and "Traceback" not in r.stderr
+    assert f"{op}: the endpoint returned the same page token twice" in r.stderr, r.stderr
+    assert proxy.seen[op] == 2                       # the first page, then the repeat: no more
+
+
+def test_pages_are_followed_to_the_end(invoke_cli, create_function, boto):
+    """moto pages SNS subscriptions 100 at a time: the function's subscription is on page 2."""
+    create_function("fn")
+    sns = boto("sns")
+    topic = sns.create_topic(Name="busy")["TopicArn"]
+    for i in range(100):
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=f"ops{i}@example.com")
+    assert "NextToken" in sns.list_subscriptions_by_topic(TopicArn=topic)
+    assert invoke_cli("trigger", "add", "fn", "sns", "--topic", topic).exit_code == 0
+    r = invoke_cli("trigger", "add", "fn", "sns", "--topic", topic, "-o", "json")
+    assert r.exit_code == 0 and r.json()["status"] == "unchanged"       # found on page 2: no second subscription
+    rows = invoke_cli("trigger", "list", "fn", "-o", "json").json()
+    assert [t["kind"] for t in rows] == ["sns"] and rows[0]["source"] == topic

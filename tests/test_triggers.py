@@ -356,6 +356,41 @@ def test_dynamodb_table_resolves_stream(invoke_cli, fn, boto):
     assert_clean_error(r, 3, contains="missing")
 
 
+@pytest.mark.parametrize("region, partition", [("us-isob-east-1", "aws-iso-b"), ("eusc-de-east-1", "aws-eusc"),
+                                               ("us-iso-east-1", "aws-iso")])
+def test_arns_lambdactl_builds_use_the_regions_partition(invoke_cli, moto_endpoint, sample_zip, region, partition):
+    """A queue given by name, a bucket and a stream name become ARNs of the region's partition
+    (botocore's partition data), not arn:aws: — moto serves these regions with their partitions."""
+    import boto3
+
+    from lambdactl.aws import AwsSession
+    from lambdactl.settings import Settings
+
+    assert AwsSession(Settings(region=region)).partition == partition
+    assert AwsSession(Settings(region="cn-northwest-1")).partition == "aws-cn"
+    assert AwsSession(Settings(region="local")).partition == "aws"          # unknown to botocore (an emulator's)
+
+    def client(service):
+        return boto3.client(service, region_name=region, endpoint_url=moto_endpoint)
+
+    from tests.conftest import LAMBDA_TRUST
+
+    role = client("iam").create_role(RoleName="role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    client("lambda").create_function(FunctionName="fn", Runtime="python3.12", Role=role, Handler="app.handler",
+                                     Code={"ZipFile": sample_zip})
+    client("sqs").create_queue(QueueName="jobs")
+    client("s3").create_bucket(Bucket="drop", CreateBucketConfiguration={"LocationConstraint": region})
+    r = invoke_cli("--region", region, "trigger", "add", "fn", "sqs", "--queue", "jobs", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["source"] == f"arn:{partition}:sqs:{region}:{ACCOUNT}:jobs"
+    r = invoke_cli("--region", region, "trigger", "add", "fn", "s3", "--bucket", "drop", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    policy = json.loads(client("lambda").get_policy(FunctionName="fn")["Policy"])
+    assert json.dumps(policy).count(f"arn:{partition}:s3:::drop") == 1 and "arn:aws:" not in json.dumps(policy)
+    rows = invoke_cli("--region", region, "trigger", "list", "fn", "-o", "json").json()
+    assert {t["kind"] for t in rows} == {"sqs", "s3"}                         # the bucket's ARN is recognized
+
+
 # --- SNS and URL ---------------------------------------------------------------------------------
 
 def test_sns_subscription_and_permission(invoke_cli, fn, boto):

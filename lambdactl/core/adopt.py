@@ -14,7 +14,8 @@ from typing import Any
 
 from lambdactl import config as cfgmod
 from lambdactl.aws import AwsSession
-from lambdactl.core.functions import get_policy, list_aliases, list_event_source_mappings, require_configuration
+from lambdactl.core.functions import (get_policy, list_aliases, list_event_source_mappings, paginate,
+                                      require_configuration)
 from lambdactl.errors import OperationError, UsageError
 
 
@@ -146,9 +147,9 @@ def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> l
         ev = aws.client("events")
         for bus in _buses(ev):
             on_bus = {} if bus == "default" else {"EventBusName": bus}
-            for rule_name in ev.list_rule_names_by_target(TargetArn=arn, **on_bus).get("RuleNames", []):
+            for rule_name in paginate(ev, "list_rule_names_by_target", "RuleNames", TargetArn=arn, **on_bus):
                 rule = ev.describe_rule(Name=rule_name, **on_bus)
-                targets = [x for x in ev.list_targets_by_rule(Rule=rule_name, **on_bus).get("Targets", [])
+                targets = [x for x in paginate(ev, "list_targets_by_rule", "Targets", Rule=rule_name, **on_bus)
                            if x.get("Arn", "").startswith(arn)]
                 inp = targets[0].get("Input") if targets else None
                 if rule.get("ScheduleExpression"):
@@ -180,14 +181,17 @@ def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> l
     except ClientError:
         pass
     # S3: buckets named in the policy, confirmed against each bucket's notification config.
+    from lambdactl.core.triggers import bucket_of
+
     policy = get_policy(aws, fname)
     buckets = set()
     for st in policy.get("Statement", []):
         principal = st.get("Principal")
         svc = principal.get("Service") if isinstance(principal, dict) else principal
         src = ((st.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn", "")
-        if svc == "s3.amazonaws.com" and src.startswith("arn:aws:s3:::"):
-            buckets.add(src.split(":::", 1)[1])
+        bucket = bucket_of(src)
+        if svc == "s3.amazonaws.com" and bucket:
+            buckets.add(bucket)
     s3 = aws.client("s3")
     for b in sorted(buckets):
         try:

@@ -303,20 +303,12 @@ def _prov_record(c: dict, qualifier: str | None = None) -> dict:
 def list_provisioned(aws: AwsSession, name: str) -> list[dict] | None:
     """Every provisioned-concurrency config of the function (records), or None when the endpoint
     does not implement the API."""
+    from lambdactl.core.functions import paginate
+
     ClientError = _client_error()
-    lam = aws.client("lambda")
-    out: list[dict] = []
-    marker: str | None = None
     try:
-        while True:
-            kw: dict[str, Any] = {"FunctionName": name}
-            if marker:
-                kw["Marker"] = marker
-            resp = retry(lambda: lam.list_provisioned_concurrency_configs(**kw))
-            out.extend(_prov_record(c) for c in resp.get("ProvisionedConcurrencyConfigs", []))
-            marker = resp.get("NextMarker")
-            if not marker:
-                break
+        out = [_prov_record(c) for c in paginate(aws.client("lambda"), "list_provisioned_concurrency_configs",
+                                                 "ProvisionedConcurrencyConfigs", FunctionName=name)]
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
             raise _function_not_found(name) from None

@@ -5,7 +5,7 @@ from typing import Any
 
 from lambdactl.aws import AwsSession, retry
 from lambdactl.config import mask_env
-from lambdactl.errors import NotFoundError
+from lambdactl.errors import NotFoundError, OperationError
 from lambdactl.output import iso
 
 
@@ -36,12 +36,32 @@ def require_configuration(aws: AwsSession, name: str, qualifier: str | None = No
     return cfg
 
 
+def paginate(client, operation: str, key: str, **kwargs: Any) -> list:
+    """Every item under ``key`` of every page of ``operation``, read with botocore's paginator
+    (which follows NextToken/NextMarker and stops on a token received twice instead of looping).
+
+    A listing only reads, so a retryable error (see :func:`lambdactl.aws.retry`) restarts it; a
+    repeated token is an :class:`OperationError` (exit 1).
+    """
+    from botocore.exceptions import PaginationError
+
+    def read_all() -> list:
+        out: list = []
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            out.extend(page.get(key) or [])
+        return out
+
+    try:
+        return retry(read_all)
+    except PaginationError:
+        api = client.meta.method_to_api_mapping.get(operation, operation)
+        raise OperationError(f"{client.meta.service_model.service_name}.{api}: the endpoint returned the same "
+                             "page token twice; stopped paging",
+                             hint="re-run; if it persists, the endpoint's pagination is broken") from None
+
+
 def list_functions(aws: AwsSession) -> list[dict]:
-    lam = aws.client("lambda")
-    out = []
-    for page in lam.get_paginator("list_functions").paginate():
-        for f in page.get("Functions", []):
-            out.append(function_summary(f))
+    out = [function_summary(f) for f in paginate(aws.client("lambda"), "list_functions", "Functions")]
     out.sort(key=lambda r: r["name"])
     return out
 
@@ -60,37 +80,19 @@ def function_summary(f: dict) -> dict:
 
 
 def list_versions(aws: AwsSession, name: str) -> list[dict]:
-    lam = aws.client("lambda")
-    out = []
-    for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=name):
-        out.extend(page.get("Versions", []))
-    return out
+    return paginate(aws.client("lambda"), "list_versions_by_function", "Versions", FunctionName=name)
 
 
 def list_aliases(aws: AwsSession, name: str) -> list[dict]:
-    lam = aws.client("lambda")
-    out = []
-    for page in lam.get_paginator("list_aliases").paginate(FunctionName=name):
-        out.extend(page.get("Aliases", []))
-    return out
+    return paginate(aws.client("lambda"), "list_aliases", "Aliases", FunctionName=name)
 
 
 def list_event_source_mappings(aws: AwsSession, name: str, source_arn: str | None = None) -> list[dict]:
-    """The function's event source mappings (optionally one source's), every page retried."""
-    lam = aws.client("lambda")
-    out: list[dict] = []
-    marker = None
-    while True:
-        kw: dict[str, Any] = {"FunctionName": name}
-        if source_arn:
-            kw["EventSourceArn"] = source_arn
-        if marker:
-            kw["Marker"] = marker
-        resp = retry(lambda: lam.list_event_source_mappings(**kw))
-        out.extend(resp.get("EventSourceMappings") or [])
-        marker = resp.get("NextMarker")
-        if not marker:
-            return out
+    """The function's event source mappings (optionally one source's)."""
+    kw: dict[str, Any] = {"FunctionName": name}
+    if source_arn:
+        kw["EventSourceArn"] = source_arn
+    return paginate(aws.client("lambda"), "list_event_source_mappings", "EventSourceMappings", **kw)
 
 
 def get_policy(aws: AwsSession, name: str, qualifier: str | None = None) -> dict:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambdactl.core.functions import list_event_source_mappings
+from lambdactl.core.functions import list_event_source_mappings, paginate
 from lambdactl.core.permissions import (SID_PREFIX, PermissionSpec, ensure_permission, is_service_principal,
                                         read_policy, remove_managed)
 from lambdactl.errors import NotFoundError, OperationError, UsageError
@@ -176,9 +176,9 @@ def _norm_s3(o: dict, fail) -> dict:
     bucket = o.get("bucket")
     if not isinstance(bucket, str) or not bucket:
         fail("s3: --bucket is required")
-    for pre in ("s3://", "arn:aws:s3:::", "arn:aws-cn:s3:::", "arn:aws-us-gov:s3:::"):
-        if bucket.startswith(pre):
-            bucket = bucket[len(pre):].rstrip("/")
+    m = re.match(r"^(s3://|arn:aws[a-zA-Z-]*:s3:::)", bucket)    # any partition's bucket ARN
+    if m:
+        bucket = bucket[m.end():].rstrip("/")
     if not BUCKET_RE.match(bucket) or ".." in bucket:
         fail(f"s3: {bucket!r} is not a valid bucket name",
              hint="3-63 lower-case letters, digits, '.' and '-' (or s3://name, arn:aws:s3:::name)")
@@ -763,18 +763,7 @@ def _describe_rule(events, name: str, bus: str) -> dict | None:
 
 
 def _rule_targets(events, name: str, bus: str) -> list[dict]:
-    from lambdactl.aws import retry
-
-    out, token = [], None
-    while True:
-        kw: dict[str, Any] = {"Rule": name, "EventBusName": bus}
-        if token:
-            kw["NextToken"] = token
-        resp = retry(lambda: events.list_targets_by_rule(**kw))
-        out.extend(resp.get("Targets") or [])
-        token = resp.get("NextToken")
-        if not token:
-            return out
+    return paginate(events, "list_targets_by_rule", "Targets", Rule=name, EventBusName=bus)
 
 
 def _is_managed_rule(rule: dict) -> bool:
@@ -981,24 +970,13 @@ def _topic_region(topic: str) -> str:
 def _topic_subscriptions(aws, topic: str) -> list[dict]:
     from botocore.exceptions import ClientError
 
-    from lambdactl.aws import retry
-
     sns = aws.client("sns", region=_topic_region(topic))
-    out, token = [], None
-    while True:
-        kw: dict[str, Any] = {"TopicArn": topic}
-        if token:
-            kw["NextToken"] = token
-        try:
-            resp = retry(lambda: sns.list_subscriptions_by_topic(**kw))
-        except ClientError as exc:
-            if exc.response["Error"].get("Code") in ("NotFound", "NotFoundException", "ResourceNotFoundException"):
-                raise NotFoundError(f"SNS topic not found: {topic}", hint="check the topic ARN")
-            raise
-        out.extend(resp.get("Subscriptions") or [])
-        token = resp.get("NextToken")
-        if not token:
-            return out
+    try:
+        return paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=topic)
+    except ClientError as exc:
+        if exc.response["Error"].get("Code") in ("NotFound", "NotFoundException", "ResourceNotFoundException"):
+            raise NotFoundError(f"SNS topic not found: {topic}", hint="check the topic ARN")
+        raise
 
 
 def _ensure_sns(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
@@ -1204,7 +1182,7 @@ def _list_esm_triggers(aws, target: Target) -> list[Trigger]:
     return out
 
 
-def _bucket_of(source_arn: str | None) -> str | None:
+def bucket_of(source_arn: str | None) -> str | None:
     m = re.match(r"^arn:aws[a-zA-Z-]*:s3:::([^/*?]+)$", source_arn or "")
     return m.group(1) if m else None
 
@@ -1214,8 +1192,8 @@ def _list_s3_triggers(aws, target: Target, policy: list[dict], consumed: set[str
 
     by_bucket: dict[str, list[dict]] = {}
     for r in policy:
-        if r["principal"] == "s3.amazonaws.com" and _bucket_of(r["source_arn"]):
-            by_bucket.setdefault(_bucket_of(r["source_arn"]), []).append(r)
+        if r["principal"] == "s3.amazonaws.com" and bucket_of(r["source_arn"]):
+            by_bucket.setdefault(bucket_of(r["source_arn"]), []).append(r)
     out = []
     for bucket, stmts in sorted(by_bucket.items()):
         try:
@@ -1249,8 +1227,6 @@ def _bus_of_rule_arn(arn: str) -> tuple[str, str] | None:
 def _list_rule_triggers(aws, target: Target, policy: list[dict], consumed: set[str]) -> list[Trigger]:
     from botocore.exceptions import ClientError
 
-    from lambdactl.aws import retry
-
     events = aws.client("events")
     buses = {"default"}
     for r in policy:
@@ -1260,21 +1236,13 @@ def _list_rule_triggers(aws, target: Target, policy: list[dict], consumed: set[s
                 buses.add(bn[0])
     out = []
     for bus in sorted(buses):
-        names, token = [], None
-        while True:
-            kw: dict[str, Any] = {"TargetArn": target.arn, "EventBusName": bus}
-            if token:
-                kw["NextToken"] = token
-            try:
-                resp = retry(lambda: events.list_rule_names_by_target(**kw))
-            except ClientError as exc:
-                if exc.response["Error"].get("Code") == "ResourceNotFoundException":
-                    break
+        try:
+            names = paginate(events, "list_rule_names_by_target", "RuleNames", TargetArn=target.arn,
+                             EventBusName=bus)
+        except ClientError as exc:
+            if exc.response["Error"].get("Code") != "ResourceNotFoundException":
                 raise
-            names.extend(resp.get("RuleNames") or [])
-            token = resp.get("NextToken")
-            if not token:
-                break
+            names = []
         for name in names:
             rule = _describe_rule(events, name, bus)
             if rule is None:
