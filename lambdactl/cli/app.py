@@ -90,6 +90,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str | None]] = {
     "update": ("deploy", "Upload new code to a function; skipped when its SHA-256 is unchanged."),
     "config": ("deploy", "Change a function's settings; only what you name changes."),
     "invoke": ("invoke", "Invoke a function: pretty results, readable errors, logs — remotely, locally or in batches."),
+    "event": ("event", "Print a sample event as AWS sends it (s3, sqs, http, ...), ready to pipe into invoke."),
+    "serve": ("serve", "Serve the project's handler on a local HTTP endpoint, as a function URL or API Gateway would."),
     "publish": ("versions", "Publish $LATEST as a new version (returns the newest version when nothing changed)."),
     "versions": ("versions", "Published versions: list them (default), show one, or prune old ones."),
     "alias": ("versions", "Aliases and traffic shifting: set, canary shift, promote, roll back."),
