@@ -347,9 +347,14 @@ TRIGGER_KEYS: dict[str, set[str]] = {
     "s3": {"bucket", "events", "prefix", "suffix"},
     "schedule": {"expression", "input", "name", "enabled"},
     "eventbridge": {"pattern", "bus", "name", "input"},
-    "sqs": {"source", "queue", "batch_size", "window", "enabled", "report_batch_item_failures"},
-    "kinesis": {"source", "stream", "batch_size", "window", "starting_position", "enabled"},
-    "dynamodb": {"source", "stream", "table", "batch_size", "window", "starting_position", "enabled"},
+    "sqs": {"source", "queue", "batch_size", "window", "enabled", "report_batch_item_failures", "filters",
+            "max_concurrency"},
+    "kinesis": {"source", "stream", "batch_size", "window", "starting_position", "starting_timestamp", "enabled",
+                "report_batch_item_failures", "filters", "bisect_on_error", "max_retries", "max_record_age",
+                "parallelization_factor", "tumbling_window", "on_failure"},
+    "dynamodb": {"source", "stream", "table", "batch_size", "window", "starting_position", "enabled",
+                 "report_batch_item_failures", "filters", "bisect_on_error", "max_retries", "max_record_age",
+                 "parallelization_factor", "tumbling_window", "on_failure"},
     "sns": {"topic"},
     "url": {"auth", "cors"},
 }
@@ -614,6 +619,12 @@ def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
         if "starting_position" in t:
             v.str_(t, "starting_position", key, None, choices=("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"))
         v.bool_(t, "enabled", key, True)
+        from lambdactl.core.triggers import validate_esm_options  # the same rules as 'trigger add'
+        from lambdactl.errors import UsageError
+        try:
+            validate_esm_options(ttype, t)
+        except UsageError as exc:
+            v.fail(key, exc.message, exc.hint)
     elif ttype == "sns":
         v.str_(t, "topic", key, required=True)
     elif ttype == "url":

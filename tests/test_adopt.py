@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_clean_error
+from tests.conftest import ACCOUNT, REGION, assert_clean_error
 from tests.stubbing import PartialStubber
 
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
@@ -129,3 +129,198 @@ def test_init_from_cli_errors(invoke_cli, tmp_path, create_function):
     r = invoke_cli("init", str(tmp_path / "w"), "--from", "plain")
     assert r.exit_code == 1 and "download" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "w" / "lambdactl.toml").exists()
+
+
+# --- every event source mapping setting round-trips (issue 17) ----------------------------------
+
+@pytest.fixture
+def code_server(monkeypatch):
+    """GetFunction's Code.Location on the moto server points at this small HTTP server
+    (``motofixes.CODE_BASE_URL``, the hook the sandbox uses to serve code): ``served[name]`` is
+    what a GET of function ``name``'s code answers — bytes, or ``(status, headers, body)``."""
+    from lambdactl.core import motofixes
+
+    served: dict[str, object] = {}
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            parts = self.path.split("/")        # /_lambdactl/code/<account>/<region>/<name>/<version>
+            answer = served.get(parts[-2] if len(parts) >= 3 else "")
+            if answer is None:
+                answer = (404, {}, b"")
+            if isinstance(answer, bytes):
+                answer = (200, {}, answer)
+            status, headers, body = answer
+            self.send_response(status)
+            headers = {"Content-Length": str(len(body)), **headers}
+            for k, v in headers.items():
+                if v is not None:                   # None: leave the header out
+                    self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    monkeypatch.setattr(motofixes, "CODE_BASE_URL", f"http://127.0.0.1:{srv.server_port}")
+    yield served
+    srv.shutdown()
+    srv.server_close()
+
+
+AT = "2026-01-31T12:00:00Z"
+
+
+@pytest.fixture
+def streams_function(create_function, tmp_path, boto, code_server):
+    """A function whose SQS, Kinesis and DynamoDB mappings use every setting 'trigger add' can set
+    (made with boto3, as another tool would have)."""
+    import datetime as dt
+
+    from lambdactl.core.packaging import build_package
+
+    (tmp_path / "orig").mkdir()
+    (tmp_path / "orig" / "app.py").write_text(HANDLER)
+    code = build_package(tmp_path / "orig", handler="app.handler", runtime="python3.12").data
+    create_function("streams", zip_bytes=code)
+    code_server["streams"] = code
+    sqs, lam = boto("sqs"), boto("lambda")
+    qurl = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    failed = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName="failed")["QueueUrl"],
+                                      AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = boto("sns").create_topic(Name="ddb-failed")["TopicArn"]
+    boto("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+    karn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"
+    darn = boto("dynamodb").create_table(
+        TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})["TableDescription"]["LatestStreamArn"]
+    lam.create_event_source_mapping(
+        FunctionName="streams", EventSourceArn=qarn, BatchSize=50, MaximumBatchingWindowInSeconds=5,
+        Enabled=False, FunctionResponseTypes=["ReportBatchItemFailures"], ScalingConfig={"MaximumConcurrency": 5},
+        FilterCriteria={"Filters": [{"Pattern": '{"body": {"type": ["order"]}}'},
+                                    {"Pattern": '{"attributes": {"MessageGroupId": ["a"]}}'}]})
+    lam.create_event_source_mapping(
+        FunctionName="streams", EventSourceArn=karn, BatchSize=500, MaximumBatchingWindowInSeconds=2,
+        StartingPosition="AT_TIMESTAMP", StartingPositionTimestamp=dt.datetime(2026, 1, 31, 12, tzinfo=dt.timezone.utc),
+        FunctionResponseTypes=["ReportBatchItemFailures"], BisectBatchOnFunctionError=True, MaximumRetryAttempts=3,
+        MaximumRecordAgeInSeconds=3600, ParallelizationFactor=4, TumblingWindowInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": failed}},
+        FilterCriteria={"Filters": [{"Pattern": '{"data": {"kind": ["click"]}}'}]})
+    lam.create_event_source_mapping(
+        FunctionName="streams", EventSourceArn=darn, BatchSize=200, StartingPosition="TRIM_HORIZON",
+        FunctionResponseTypes=["ReportBatchItemFailures"], BisectBatchOnFunctionError=True, MaximumRetryAttempts=5,
+        MaximumRecordAgeInSeconds=120, ParallelizationFactor=2, TumblingWindowInSeconds=30,
+        DestinationConfig={"OnFailure": {"Destination": topic}},
+        FilterCriteria={"Filters": [{"Pattern": '{"eventName": ["INSERT"]}'}]})
+    return {"sqs": qarn, "kinesis": karn, "dynamodb": darn, "failed": failed, "topic": topic}
+
+
+def _diff_fields(invoke_cli) -> tuple[int, set]:
+    r = invoke_cli("diff", "--exit-code", "-o", "json")
+    assert "Traceback" not in r.stderr, r.stderr
+    fields = {c["field"] for s in r.json()["steps"] for c in s["changes"]} if r.stdout else set()
+    return r.exit_code, fields
+
+
+def test_adopt_round_trips_every_mapping_setting(streams_function, tmp_path, invoke_cli, monkeypatch, boto):
+    import tomllib
+
+    from lambdactl import config
+
+    d = tmp_path / "streams"
+    r = invoke_cli("init", str(d), "--from", "streams")
+    assert r.exit_code == 0, r.stderr
+    doc = tomllib.loads((d / "lambdactl.toml").read_text())
+    by_type = {t["type"]: t for t in doc["triggers"]}
+    assert by_type["sqs"] == {
+        "type": "sqs", "source": streams_function["sqs"], "batch_size": 50, "window": 5, "enabled": False,
+        "report_batch_item_failures": True, "max_concurrency": 5,
+        "filters": ['{"attributes":{"MessageGroupId":["a"]}}', '{"body":{"type":["order"]}}']}
+    assert by_type["kinesis"] == {
+        "type": "kinesis", "source": streams_function["kinesis"], "batch_size": 500, "window": 2,
+        "starting_position": "AT_TIMESTAMP", "starting_timestamp": AT, "report_batch_item_failures": True,
+        "filters": ['{"data":{"kind":["click"]}}'], "bisect_on_error": True, "max_retries": 3,
+        "max_record_age": 3600, "parallelization_factor": 4, "tumbling_window": 60,
+        "on_failure": streams_function["failed"]}
+    assert by_type["dynamodb"] == {
+        "type": "dynamodb", "source": streams_function["dynamodb"], "batch_size": 200,
+        "starting_position": "TRIM_HORIZON", "report_batch_item_failures": True,
+        "filters": ['{"eventName":["INSERT"]}'], "bisect_on_error": True, "max_retries": 5, "max_record_age": 120,
+        "parallelization_factor": 2, "tumbling_window": 30, "on_failure": streams_function["topic"]}
+
+    monkeypatch.chdir(d)
+    r = invoke_cli("diff", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    r = invoke_cli("deploy", "--dry-run", "--exit-code")
+    assert r.exit_code == 0, r.stdout + r.stderr
+
+    # the planner compares every one of them: a change to any shows in diff (exit 5, that field)
+    original = (d / "lambdactl.toml").read_text()
+    edits = [       # (kind, the setting that must show, the edit: None deletes the key)
+        ("sqs", "batch_size", {"batch_size": 40}), ("sqs", "window", {"window": 6}), ("sqs", "enabled", {"enabled": None}),
+        ("sqs", "max_concurrency", {"max_concurrency": 6}),
+        ("sqs", "report_batch_item_failures", {"report_batch_item_failures": None}),
+        ("sqs", "filters", {"filters": ['{"body": {"type": ["refund"]}}']}),
+        ("kinesis", "starting_position", {"starting_position": "TRIM_HORIZON", "starting_timestamp": None}),
+        ("kinesis", "starting_timestamp", {"starting_timestamp": "2026-02-01T00:00:00Z"}),
+        ("kinesis", "bisect_on_error", {"bisect_on_error": None}), ("kinesis", "max_retries", {"max_retries": 4}),
+        ("kinesis", "max_record_age", {"max_record_age": None}),
+        ("kinesis", "on_failure", {"on_failure": streams_function["topic"]}),
+        ("kinesis", "parallelization_factor", {"parallelization_factor": 1}),
+        ("kinesis", "tumbling_window", {"tumbling_window": 0}), ("kinesis", "filters", {"filters": None}),
+        ("kinesis", "window", {"window": None}), ("dynamodb", "starting_position", {"starting_position": "LATEST"}),
+        ("dynamodb", "report_batch_item_failures", {"report_batch_item_failures": False}),
+        ("dynamodb", "on_failure", {"on_failure": None}), ("dynamodb", "batch_size", {"batch_size": 100}),
+        ("dynamodb", "enabled", {"enabled": False}),
+    ]
+    for kind, key, edit in edits:
+        changed = tomllib.loads(original)
+        t = next(t for t in changed["triggers"] if t["type"] == kind)
+        for k, v in edit.items():
+            if v is None:
+                del t[k]
+            else:
+                t[k] = v
+        (d / "lambdactl.toml").write_text(config.dumps(changed))
+        code, fields = _diff_fields(invoke_cli)
+        assert code == 5 and key in fields, (kind, key, code, fields)
+    (d / "lambdactl.toml").write_text(original)
+    assert _diff_fields(invoke_cli) == (0, set())
+
+
+def test_deploy_applies_mapping_settings_and_replaces_for_a_new_starting_position(streams_function, tmp_path,
+                                                                                   invoke_cli, monkeypatch, boto):
+    import tomllib
+
+    from lambdactl import config
+
+    d = tmp_path / "streams"
+    assert invoke_cli("init", str(d), "--from", "streams").exit_code == 0
+    monkeypatch.chdir(d)
+    doc = tomllib.loads((d / "lambdactl.toml").read_text())
+    kin = next(t for t in doc["triggers"] if t["type"] == "kinesis")
+    sqs = next(t for t in doc["triggers"] if t["type"] == "sqs")
+    kin.update(starting_position="TRIM_HORIZON", max_retries=7)
+    del kin["starting_timestamp"], kin["filters"], kin["on_failure"]
+    sqs.update(max_concurrency=9, filters=['{"body": {"type": ["refund"]}}'])
+    del sqs["report_batch_item_failures"]
+    (d / "lambdactl.toml").write_text(config.dumps(doc))
+    lam = boto("lambda")
+    old_kinesis = lam.list_event_source_mappings(EventSourceArn=streams_function["kinesis"])["EventSourceMappings"][0]
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    maps = {m["EventSourceArn"]: m for m in lam.list_event_source_mappings(FunctionName="streams")["EventSourceMappings"]}
+    k = maps[streams_function["kinesis"]]
+    assert k["UUID"] != old_kinesis["UUID"]                      # replaced: a position is fixed at creation
+    assert k["StartingPosition"] == "TRIM_HORIZON" and k["MaximumRetryAttempts"] == 7
+    assert not (k.get("FilterCriteria") or {}).get("Filters") and not (k.get("DestinationConfig") or {}).get("OnFailure")
+    assert k["BisectBatchOnFunctionError"] is True and k["ParallelizationFactor"] == 4 and k["BatchSize"] == 500
+    q = maps[streams_function["sqs"]]
+    assert q["ScalingConfig"] == {"MaximumConcurrency": 9} and not q.get("FunctionResponseTypes")
+    assert [f["Pattern"] for f in q["FilterCriteria"]["Filters"]] == ['{"body":{"type":["refund"]}}']
+    assert invoke_cli("diff", "--exit-code").exit_code == 0
+

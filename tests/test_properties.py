@@ -127,6 +127,13 @@ TRIGGER_FIELDS = {
     "batch_size": near(1, 10000), "window": near(0, 300),
     "starting_position": st.sampled_from(["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP", "MIDDLE"]),
     "report_batch_item_failures": st.booleans(),
+    "starting_timestamp": st.one_of(st.datetimes(), st.sampled_from(["2026-01-31T12:00:00Z", "yesterday"])),
+    "filters": st.one_of(st.lists(st.sampled_from(['{"body": {"a": [1]}}', "{bad", "[]", "@x.json"]), max_size=3),
+                         st.lists(st.dictionaries(keys, toml_values, max_size=2), max_size=2)),
+    "max_concurrency": near(2, 1000), "bisect_on_error": st.booleans(), "max_retries": near(-1, 10000),
+    "max_record_age": st.one_of(near(-1, 604800), st.integers(0, 59)), "parallelization_factor": near(1, 10),
+    "tumbling_window": near(0, 900),
+    "on_failure": st.sampled_from([f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq", "arn:aws:s3:::bucket", "dlq", ""]),
     "topic": st.text(max_size=8), "auth": st.sampled_from(["NONE", "AWS_IAM", "PUBLIC"]),
     "cors": st.dictionaries(keys, toml_values, max_size=2),
 }

@@ -238,6 +238,16 @@ def test_eventbridge_pattern_from_file_on_custom_bus(invoke_cli, fn, boto, tmp_p
     (("kinesis", "--stream", "s", "--batch-size", "10001"), "out of range"),
     (("kinesis", "--stream", "s", "--starting-position", "EARLIEST"), "LATEST, TRIM_HORIZON"),
     (("kinesis", "--stream", "s", "--starting-position", "AT_TIMESTAMP"), "--starting-timestamp"),
+    (("sqs", "--queue", "q", "--max-concurrency", "1"), "--max-concurrency 1 is out of range"),
+    (("sqs", "--queue", "q", "--filter", "{bad"), "--filter: invalid JSON"),
+    (("sqs", "--queue", "q", "--filter", "[1]"), "non-empty JSON object"),
+    (("kinesis", "--stream", "s", "--max-retries", "10001"), "--max-retries 10001 is out of range"),
+    (("kinesis", "--stream", "s", "--max-record-age", "30"), "--max-record-age 30 is out of range"),
+    (("kinesis", "--stream", "s", "--parallelization-factor", "11"), "out of range"),
+    (("kinesis", "--stream", "s", "--tumbling-window", "901"), "out of range"),
+    (("kinesis", "--stream", "s", "--on-failure", "arn:aws:lambda:us-east-1:123456789012:function:x"),
+     "--on-failure: an ARN of lambda"),
+    (("dynamodb", "--table", "tab1", "--on-failure", "not-an-arn"), "not an ARN"),
     (("dynamodb",), "exactly one of --table"),
     (("dynamodb", "--table", "tab1", "--starting-position", "AT_TIMESTAMP"), "LATEST, TRIM_HORIZON"),
     (("sns", "--topic", "topic-name"), "not an SNS topic ARN"),
@@ -279,7 +289,7 @@ def test_sqs_url_to_arn_batch_update_and_managed_tag(invoke_cli, fn, boto):
     assert not [c for c in CALLS.calls if c.mutating]
     upd = add(invoke_cli, "fn", "sqs", "--queue", "orders", "--batch-size", "100", "--window", "5")
     assert upd["status"] == "updated" and upd["id"] == d["id"]
-    assert {c["field"] for c in upd["changes"]} == {"BatchSize", "MaximumBatchingWindowInSeconds"}
+    assert {c["field"] for c in upd["changes"]} == {"batch_size", "window"}
     m = boto("lambda").get_event_source_mapping(UUID=d["id"])
     assert m["BatchSize"] == 100 and m["MaximumBatchingWindowInSeconds"] == 5
     assert len(boto("lambda").list_event_source_mappings(FunctionName="fn")["EventSourceMappings"]) == 1
@@ -354,6 +364,81 @@ def test_dynamodb_table_resolves_stream(invoke_cli, fn, boto):
     assert_clean_error(r, 2, contains="no stream")
     r = invoke_cli("trigger", "add", "fn", "dynamodb", "--table", "missing")
     assert_clean_error(r, 3, contains="missing")
+
+
+def test_mapping_settings_from_flags_update_and_list(invoke_cli, fn, boto):
+    """Every setting 'trigger add' takes reaches the mapping, re-running with others updates them
+    (left-out ones go back to their defaults), and 'trigger list' shows them (table and json)."""
+    sqs = boto("sqs")
+    qarn = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName="jobs")["QueueUrl"],
+                                    AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    failed = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName="failed")["QueueUrl"],
+                                      AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+    q = add(invoke_cli, "fn", "sqs", "--queue", "jobs", "--batch-size", "20", "--window", "3",
+            "--report-batch-item-failures", "--max-concurrency", "5", "--filter", '{"body": {"type": ["order"]}}',
+            "--filter", '{"body": {"type": ["refund"]}}')
+    k = add(invoke_cli, "fn", "kinesis", "--stream", "clicks", "--starting-position", "TRIM_HORIZON",
+            "--report-batch-item-failures", "--bisect-on-error", "--max-retries", "3", "--max-record-age", "3600",
+            "--on-failure", failed, "--parallelization-factor", "4", "--tumbling-window", "60",
+            "--filter", '{"data": {"kind": ["click"]}}')
+    lam = boto("lambda")
+    m = lam.get_event_source_mapping(UUID=q["id"])
+    assert (m["BatchSize"], m["MaximumBatchingWindowInSeconds"], m["FunctionResponseTypes"], m["ScalingConfig"]) == \
+        (20, 3, ["ReportBatchItemFailures"], {"MaximumConcurrency": 5})
+    assert sorted(f["Pattern"] for f in m["FilterCriteria"]["Filters"]) == [
+        '{"body":{"type":["order"]}}', '{"body":{"type":["refund"]}}']
+    m = lam.get_event_source_mapping(UUID=k["id"])
+    assert (m["StartingPosition"], m["BisectBatchOnFunctionError"], m["MaximumRetryAttempts"],
+            m["MaximumRecordAgeInSeconds"], m["ParallelizationFactor"], m["TumblingWindowInSeconds"],
+            m["DestinationConfig"], m["FunctionResponseTypes"]) == \
+        ("TRIM_HORIZON", True, 3, 3600, 4, 60, {"OnFailure": {"Destination": failed}}, ["ReportBatchItemFailures"])
+
+    rows = {t["kind"]: t for t in invoke_cli("trigger", "list", "fn", "-o", "json").json()}
+    assert rows["sqs"]["details"] == {
+        "batch_size": 20, "window": 3, "report_batch_item_failures": True, "max_concurrency": 5,
+        "filters": [{"body": {"type": ["order"]}}, {"body": {"type": ["refund"]}}]}
+    assert rows["kinesis"]["details"] == {
+        "batch_size": 100, "window": 0, "report_batch_item_failures": True,
+        "filters": [{"data": {"kind": ["click"]}}], "starting_position": "TRIM_HORIZON", "bisect_on_error": True,
+        "max_retries": 3, "max_record_age": 3600, "parallelization_factor": 4, "tumbling_window": 60,
+        "on_failure": failed}
+    table = invoke_cli("trigger", "list", "fn").stdout
+    for text in ("max_concurrency=5", "report_batch_item_failures=yes", '{"body":{"type":["refund"]}}',
+                 "bisect_on_error=yes", "max_retries=3", "max_record_age=3600", f"on_failure={failed}",
+                 "parallelization_factor=4", "tumbling_window=60", "starting_position=TRIM_HORIZON"):
+        assert text in table, (text, table)
+
+    # re-run with fewer options: those left out return to their defaults; the position is kept
+    upd = add(invoke_cli, "fn", "kinesis", "--stream", "clicks", "--max-retries", "5")
+    assert upd["status"] == "updated" and upd["id"] == k["id"]
+    assert {c["field"] for c in upd["changes"]} == {"report_batch_item_failures", "filters", "bisect_on_error",
+                                                    "max_retries", "max_record_age", "on_failure",
+                                                    "parallelization_factor", "tumbling_window"}
+    m = lam.get_event_source_mapping(UUID=k["id"])
+    assert m["StartingPosition"] == "TRIM_HORIZON" and m["MaximumRetryAttempts"] == 5
+    assert not m.get("FunctionResponseTypes") and not (m.get("FilterCriteria") or {}).get("Filters")
+    assert not (m.get("DestinationConfig") or {}).get("OnFailure")
+    assert (m["BisectBatchOnFunctionError"], m["MaximumRecordAgeInSeconds"], m["ParallelizationFactor"],
+            m["TumblingWindowInSeconds"]) == (False, -1, 1, 0)
+    assert add(invoke_cli, "fn", "kinesis", "--stream", "clicks", "--max-retries", "5")["status"] == "unchanged"
+    q2 = add(invoke_cli, "fn", "sqs", "--queue", qarn, "--batch-size", "20", "--window", "3")
+    assert {c["field"] for c in q2["changes"]} == {"report_batch_item_failures", "max_concurrency", "filters"}
+    m = lam.get_event_source_mapping(UUID=q["id"])
+    assert not m.get("ScalingConfig") and not (m.get("FilterCriteria") or {}).get("Filters")
+
+
+def test_a_new_starting_position_is_refused_on_an_existing_mapping(invoke_cli, fn, boto):
+    boto("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+    k = add(invoke_cli, "fn", "kinesis", "--stream", "clicks", "--starting-position", "TRIM_HORIZON")
+    CALLS.clear()
+    r = invoke_cli("trigger", "add", "fn", "kinesis", "--stream", "clicks", "--starting-position", "LATEST",
+                   "--max-retries", "2")
+    assert_clean_error(r, 2, contains="cannot be changed")
+    assert "trigger remove" in r.stderr
+    assert not [c for c in CALLS.calls if c.mutating]
+    m = boto("lambda").get_event_source_mapping(UUID=k["id"])
+    assert m["StartingPosition"] == "TRIM_HORIZON" and m.get("MaximumRetryAttempts") in (None, -1)
 
 
 @pytest.mark.parametrize("region, partition", [("us-isob-east-1", "aws-iso-b"), ("eusc-de-east-1", "aws-eusc"),
@@ -659,3 +744,23 @@ def test_deploy_leaves_triggers_added_by_hand(invoke_cli, project_dir, iam_role,
     assert schedules() == ["rate(1 hour)"]
     r = invoke_cli("deploy", "--dry-run", "--exit-code")
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_auto_role_may_send_to_a_stream_mappings_on_failure_destination(invoke_cli, project_dir, boto):
+    """role = "": the auto role gets sqs:SendMessage on a stream trigger's on_failure queue (Lambda
+    sends failed batches' records there with the function's role)."""
+    boto("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+    (project_dir / "src").mkdir()
+    (project_dir / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    failed = f"arn:aws:sqs:{REGION}:{ACCOUNT}:clicks-failed"
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "clicker"\nruntime = "python3.12"\nhandler = "app.handler"\n'
+        f'[[triggers]]\ntype = "kinesis"\nsource = "clicks"\nbisect_on_error = true\non_failure = "{failed}"\n')
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    doc = boto("iam").get_role_policy(RoleName="lambdactl-clicker-role", PolicyName="lambdactl-sources")["PolicyDocument"]
+    doc = doc if isinstance(doc, dict) else json.loads(doc)
+    assert {tuple(st["Resource"]): st["Action"] for st in doc["Statement"]}[(failed,)] == "sqs:SendMessage"
+    m = boto("lambda").list_event_source_mappings(FunctionName="clicker")["EventSourceMappings"][0]
+    assert m["DestinationConfig"] == {"OnFailure": {"Destination": failed}} and m["BisectBatchOnFunctionError"]
+    assert invoke_cli("deploy", "--dry-run", "--exit-code").exit_code == 0

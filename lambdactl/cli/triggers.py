@@ -91,6 +91,34 @@ def _render_add(result: dict) -> None:
 
 # --- trigger add <kind> ------------------------------------------------------------------------
 
+# Event source mapping options (sqs, kinesis, dynamodb); project-file keys are the same words.
+FilterOpt = Annotated[Optional[List[str]], typer.Option(
+    "--filter", metavar="PATTERN", help="Only records matching this event filter pattern (JSON or @file); repeat for "
+                                        "several (a record matching any one is processed).")]
+ReportFailuresOpt = Annotated[bool, typer.Option(
+    "--report-batch-item-failures", help="Enable partial batch responses (the handler returns batchItemFailures).")]
+BisectOpt = Annotated[bool, typer.Option(
+    "--bisect-on-error", help="On a function error, split the batch in two and retry each half.")]
+MaxRetriesOpt = Annotated[Optional[int], typer.Option(
+    "--max-retries", help="Retries of a failed batch, -1 (until the record expires, the default) .. 10000.")]
+MaxRecordAgeOpt = Annotated[Optional[int], typer.Option(
+    "--max-record-age", metavar="SECONDS", help="Skip records older than this: -1 (no limit, the default) or 60..604800.")]
+OnFailureOpt = Annotated[Optional[str], typer.Option(
+    "--on-failure", metavar="ARN", help="Send records of failed batches here: an SQS queue, SNS topic or S3 bucket ARN.")]
+ParallelOpt = Annotated[Optional[int], typer.Option(
+    "--parallelization-factor", help="Concurrent batches per shard, 1..10 (default 1).")]
+TumblingOpt = Annotated[Optional[int], typer.Option(
+    "--tumbling-window", metavar="SECONDS", help="Tumbling window for aggregations, 0..900 (default 0: none).")]
+
+
+def _stream_options(report_batch_item_failures, filters, bisect_on_error, max_retries, max_record_age, on_failure,
+                    parallelization_factor, tumbling_window) -> dict:
+    return {"report_batch_item_failures": report_batch_item_failures, "filters": filters or None,
+            "bisect_on_error": bisect_on_error, "max_retries": max_retries, "max_record_age": max_record_age,
+            "on_failure": on_failure, "parallelization_factor": parallelization_factor,
+            "tumbling_window": tumbling_window}
+
+
 @add_app.command("s3")
 def add_s3(
     ctx: typer.Context,
@@ -164,20 +192,26 @@ def add_sqs(
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="1..10000 (over 10 needs --window). Default 10.")] = None,
     window: Annotated[Optional[int], typer.Option("--window", help="MaximumBatchingWindowInSeconds, 0..300.")] = None,
     report_batch_item_failures: Annotated[bool, typer.Option("--report-batch-item-failures", help="Enable partial batch responses.")] = False,
+    filters: FilterOpt = None,
+    max_concurrency: Annotated[Optional[int], typer.Option("--max-concurrency", help="At most this many concurrent invocations from the queue, 2..1000 (ScalingConfig).")] = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Create the mapping disabled.")] = False,
 ) -> None:
     """Poll an SQS queue (event source mapping).
 
     The function's role needs sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes.
+    Re-running with other options updates the mapping; options left out return to their defaults.
 
     Examples:
 
       lambdactl trigger add sqs --queue https://sqs.us-east-1.amazonaws.com/123456789012/orders
 
-      lambdactl trigger add worker sqs --queue orders --batch-size 100 --window 5
+      lambdactl trigger add worker sqs --queue orders --batch-size 100 --window 5 --max-concurrency 10
+
+      lambdactl trigger add sqs --queue orders --report-batch-item-failures --filter '{"body": {"type": ["order"]}}'
     """
     _add(ctx, "sqs", {"queue": queue, "batch_size": batch_size, "window": window,
-                      "report_batch_item_failures": report_batch_item_failures, "enabled": not disabled})
+                      "report_batch_item_failures": report_batch_item_failures, "filters": filters or None,
+                      "max_concurrency": max_concurrency, "enabled": not disabled})
 
 
 @add_app.command("kinesis")
@@ -186,20 +220,35 @@ def add_kinesis(
     stream: Annotated[str, typer.Option("--stream", help="Stream ARN or name.")],
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="1..10000. Default 100.")] = None,
     window: Annotated[Optional[int], typer.Option("--window", help="MaximumBatchingWindowInSeconds, 0..300.")] = None,
-    starting_position: Annotated[str, typer.Option("--starting-position", help="LATEST, TRIM_HORIZON or AT_TIMESTAMP.")] = "LATEST",
+    starting_position: Annotated[Optional[str], typer.Option("--starting-position", help="LATEST (default), TRIM_HORIZON or AT_TIMESTAMP; set when the mapping is created.")] = None,
     starting_timestamp: Annotated[Optional[str], typer.Option("--starting-timestamp", help="ISO-8601 time for AT_TIMESTAMP.")] = None,
+    report_batch_item_failures: ReportFailuresOpt = False,
+    filters: FilterOpt = None,
+    bisect_on_error: BisectOpt = False,
+    max_retries: MaxRetriesOpt = None,
+    max_record_age: MaxRecordAgeOpt = None,
+    on_failure: OnFailureOpt = None,
+    parallelization_factor: ParallelOpt = None,
+    tumbling_window: TumblingOpt = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Create the mapping disabled.")] = False,
 ) -> None:
     """Read a Kinesis stream (event source mapping).
+
+    Re-running with other options updates the mapping; options left out return to their defaults,
+    except the starting position, which an existing mapping keeps (a different one is refused).
 
     Examples:
 
       lambdactl trigger add kinesis --stream arn:aws:kinesis:us-east-1:123456789012:stream/clicks
 
       lambdactl trigger add kinesis --stream clicks --starting-position TRIM_HORIZON --batch-size 500
+
+      lambdactl trigger add kinesis --stream clicks --bisect-on-error --max-retries 3 --on-failure arn:aws:sqs:us-east-1:123456789012:clicks-failed
     """
     _add(ctx, "kinesis", {"stream": stream, "batch_size": batch_size, "window": window,
                           "starting_position": starting_position, "starting_timestamp": starting_timestamp,
+                          **_stream_options(report_batch_item_failures, filters, bisect_on_error, max_retries,
+                                            max_record_age, on_failure, parallelization_factor, tumbling_window),
                           "enabled": not disabled})
 
 
@@ -210,19 +259,35 @@ def add_dynamodb(
     stream: Annotated[Optional[str], typer.Option("--stream", help="Stream ARN.")] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="1..10000. Default 100.")] = None,
     window: Annotated[Optional[int], typer.Option("--window", help="MaximumBatchingWindowInSeconds, 0..300.")] = None,
-    starting_position: Annotated[str, typer.Option("--starting-position", help="LATEST or TRIM_HORIZON.")] = "LATEST",
+    starting_position: Annotated[Optional[str], typer.Option("--starting-position", help="LATEST (default) or TRIM_HORIZON; set when the mapping is created.")] = None,
+    report_batch_item_failures: ReportFailuresOpt = False,
+    filters: FilterOpt = None,
+    bisect_on_error: BisectOpt = False,
+    max_retries: MaxRetriesOpt = None,
+    max_record_age: MaxRecordAgeOpt = None,
+    on_failure: OnFailureOpt = None,
+    parallelization_factor: ParallelOpt = None,
+    tumbling_window: TumblingOpt = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Create the mapping disabled.")] = False,
 ) -> None:
     """Read a DynamoDB stream (event source mapping).
+
+    Re-running with other options updates the mapping; options left out return to their defaults,
+    except the starting position, which an existing mapping keeps (a different one is refused).
 
     Examples:
 
       lambdactl trigger add dynamodb --table orders
 
       lambdactl trigger add dynamodb --stream arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026-01-01T00:00:00.000
+
+      lambdactl trigger add dynamodb --table orders --filter '{"eventName": ["INSERT"]}' --report-batch-item-failures
     """
     _add(ctx, "dynamodb", {"table": table, "stream": stream, "batch_size": batch_size, "window": window,
-                           "starting_position": starting_position, "enabled": not disabled})
+                           "starting_position": starting_position,
+                           **_stream_options(report_batch_item_failures, filters, bisect_on_error, max_retries,
+                                             max_record_age, on_failure, parallelization_factor, tumbling_window),
+                           "enabled": not disabled})
 
 
 @add_app.command("sns")
@@ -292,7 +357,25 @@ def trigger_list(function: FunctionArg = None) -> None:
     from lambdactl.core.triggers import list_triggers
 
     name, qualifier = resolve_function(function)
-    emit(list_triggers(aws(), name, qualifier), columns=LIST_COLUMNS, quiet_field="id")
+    records = list_triggers(aws(), name, qualifier)
+    if current().output_format == "table":
+        records = [dict(r, details=_short_details(r["details"])) for r in records]
+    emit(records, columns=LIST_COLUMNS, quiet_field="id")
+
+
+def _short_details(details: dict) -> dict:
+    """The table view of a trigger's details: settings at their defaults left out, filter
+    patterns as compact JSON (-o json has every key)."""
+    from lambdactl.core.triggers import ESM_DEFAULTS, compact_json
+
+    out = {}
+    for k, v in details.items():
+        if k in ESM_DEFAULTS and k not in ("window",) and v == ESM_DEFAULTS[k]:
+            continue
+        if k == "filters":
+            v = [compact_json(x) for x in v]
+        out[k] = v
+    return out
 
 
 def _split_fn_and_id(words: list[str], what: str) -> tuple[str | None, str]:

@@ -126,23 +126,18 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
 def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> list[dict]:
     from botocore.exceptions import ClientError
 
+    from lambdactl.core.triggers import ESM_SETTINGS, esm_table
+
     lam = aws.client("lambda")
     out: list[dict] = []
     for m in list_event_source_mappings(aws, fname):
         src = m.get("EventSourceArn", "")
         kind = src.split(":")[2] if src.count(":") >= 2 else ""
-        if kind not in ("sqs", "kinesis", "dynamodb"):
+        if kind not in ESM_SETTINGS:
+            notes.append(f"event source mapping {m.get('UUID')} ({src or 'no source ARN'}) is not a kind "
+                         "lambdactl.toml describes (sqs, kinesis, dynamodb): not recorded")
             continue
-        t: dict[str, Any] = {"type": kind, "source": src}
-        if m.get("BatchSize") is not None:
-            t["batch_size"] = m["BatchSize"]
-        if m.get("MaximumBatchingWindowInSeconds"):
-            t["window"] = m["MaximumBatchingWindowInSeconds"]
-        if kind != "sqs" and m.get("StartingPosition"):
-            t["starting_position"] = m["StartingPosition"]
-        if m.get("State") in ("Disabled", "Disabling"):
-            t["enabled"] = False
-        out.append(t)
+        out.append(esm_table(kind, m))
     try:
         ev = aws.client("events")
         for bus in _buses(ev):

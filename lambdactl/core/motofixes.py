@@ -9,6 +9,8 @@ behave as the AWS API documents; none of them changes what lambdactl sends.
 - PutFunctionEventInvokeConfig *replaces* the function's event invoke config on AWS; moto 5.2
   appends to a list and GetFunctionEventInvokeConfig returns the first entry, so a second put is
   invisible.
+- GetEventSourceMapping / ListEventSourceMappings return StartingPositionTimestamp on AWS (for an
+  AT_TIMESTAMP mapping); moto 5.2 stores it but never returns it.
 - Invoke on the Docker-less backend echoes the payload even for a function that does not exist,
   and moto ignores the Qualifier query parameter; AWS answers ResourceNotFoundException (404)
   for a missing function, version or alias.
@@ -94,6 +96,18 @@ def apply() -> None:
         return event_config.response()
 
     LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
+
+    from moto.awslambda.models import EventSourceMapping
+
+    orig_esm_configuration = EventSourceMapping.get_configuration
+
+    def esm_configuration(self):
+        config = orig_esm_configuration(self)
+        if getattr(self, "starting_position_timestamp", None) is not None:
+            config["StartingPositionTimestamp"] = self.starting_position_timestamp
+        return config
+
+    EventSourceMapping.get_configuration = esm_configuration
 
     _patch_version_numbers()
 

@@ -74,6 +74,26 @@ ROLE_ACTIONS = {
                   "dynamodb:ListStreams"], "AWSLambdaDynamoDBExecutionRole"),
 }
 DEFAULT_BATCH = {"sqs": 10, "kinesis": 100, "dynamodb": 100}
+STREAM_KINDS = ("kinesis", "dynamodb")
+# Event source mapping settings an update can change, per kind, in the project file's words
+# (trigger add's flags are the same words: --max-retries ...). A starting position is set when a
+# mapping is created and cannot be changed afterwards (see _ensure_esm).
+_COMMON_ESM = ("batch_size", "window", "enabled", "report_batch_item_failures", "filters")
+ESM_SETTINGS = {
+    "sqs": _COMMON_ESM + ("max_concurrency",),
+    "kinesis": _COMMON_ESM + ("bisect_on_error", "max_retries", "max_record_age", "parallelization_factor",
+                              "tumbling_window", "on_failure"),
+    "dynamodb": _COMMON_ESM + ("bisect_on_error", "max_retries", "max_record_age", "parallelization_factor",
+                               "tumbling_window", "on_failure"),
+}
+# What AWS uses when a setting is not given (and what an update sends to clear one).
+ESM_DEFAULTS: dict[str, Any] = {"window": 0, "report_batch_item_failures": False, "filters": [],
+                                "max_concurrency": None, "bisect_on_error": False, "max_retries": -1,
+                                "max_record_age": -1, "parallelization_factor": 1, "tumbling_window": 0,
+                                "on_failure": None, "enabled": True}
+ESM_RANGES = {"max_concurrency": (2, 1000), "max_retries": (-1, 10000), "parallelization_factor": (1, 10),
+              "tumbling_window": (0, 900)}
+MAX_FILTERS = 10
 STARTING_POSITIONS = {"kinesis": ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"),
                       "dynamodb": ("LATEST", "TRIM_HORIZON")}
 
@@ -364,41 +384,143 @@ def _norm_esm(kind: str, o: dict, fail) -> dict:
     window = _int(o, "window", 0, 300, fail, f"{kind}: --window")
     out["batch_size"] = batch if batch is not None else DEFAULT_BATCH[kind]
     out["window"] = window or 0
-    if kind == "sqs":
-        if out["source"].endswith(".fifo") and out["batch_size"] > 10:
-            fail(f"sqs: --batch-size {out['batch_size']} is too large for a FIFO queue", hint="allowed range: 1..10")
-        if out["batch_size"] > 10 and not out["window"]:
-            fail(f"sqs: --batch-size {out['batch_size']} (over 10) needs --window",
-                 hint="add --window SECONDS (1..300), the MaximumBatchingWindowInSeconds")
-        rbif = o.get("report_batch_item_failures", False)
-        if not isinstance(rbif, bool):
-            fail("sqs: report_batch_item_failures must be true or false")
-        out["report_batch_item_failures"] = rbif
-    else:
-        pos = o.get("starting_position") or "LATEST"
-        if not isinstance(pos, str) or pos.upper() not in STARTING_POSITIONS[kind]:
-            fail(f"{kind}: --starting-position {pos!r} is not allowed",
-                 hint=f"allowed values: {', '.join(STARTING_POSITIONS[kind])}")
-        out["starting_position"] = pos.upper()
-        ts = o.get("starting_timestamp")
-        if out["starting_position"] == "AT_TIMESTAMP":
-            if not ts:
-                fail(f"{kind}: --starting-position AT_TIMESTAMP needs --starting-timestamp",
-                     hint="an ISO-8601 time, e.g. 2026-01-31T12:00:00Z")
-            try:
-                when = ts if isinstance(ts, _dt.datetime) else _dt.datetime.fromisoformat(str(ts).replace("Z", "+00:00"))
-            except ValueError:
-                fail(f"{kind}: --starting-timestamp {ts!r} is not an ISO-8601 time", hint="e.g. 2026-01-31T12:00:00Z")
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=_dt.timezone.utc)
-            out["starting_timestamp"] = when
-        elif ts:
-            fail(f"{kind}: --starting-timestamp needs --starting-position AT_TIMESTAMP")
+    if kind == "sqs" and out["source"].endswith(".fifo") and out["batch_size"] > 10:
+        fail(f"sqs: --batch-size {out['batch_size']} is too large for a FIFO queue", hint="allowed range: 1..10")
+    if kind == "sqs" and out["batch_size"] > 10 and not out["window"]:
+        fail(f"sqs: --batch-size {out['batch_size']} (over 10) needs --window",
+             hint="add --window SECONDS (1..300), the MaximumBatchingWindowInSeconds")
+    if kind in STREAM_KINDS:
+        _norm_start(kind, o, out, fail)
+    out.update(_norm_esm_settings(kind, o, fail))
     enabled = o.get("enabled", True)
     if not isinstance(enabled, bool):
         fail(f"{kind}: enabled must be true or false")
     out["enabled"] = enabled
     return out
+
+
+def _norm_start(kind: str, o: dict, out: dict, fail) -> None:
+    """starting_position (None when not given: LATEST for a new mapping, an existing mapping's own
+    position is then left as it is) and, for AT_TIMESTAMP, starting_timestamp."""
+    pos = o.get("starting_position")
+    if pos is not None and (not isinstance(pos, str) or pos.upper() not in STARTING_POSITIONS[kind]):
+        fail(f"{kind}: --starting-position {pos!r} is not allowed",
+             hint=f"allowed values: {', '.join(STARTING_POSITIONS[kind])}")
+    out["starting_position"] = pos.upper() if pos else None
+    ts = o.get("starting_timestamp")
+    if out["starting_position"] == "AT_TIMESTAMP":
+        if not ts:
+            fail(f"{kind}: --starting-position AT_TIMESTAMP needs --starting-timestamp",
+                 hint="an ISO-8601 time, e.g. 2026-01-31T12:00:00Z")
+        try:
+            when = ts if isinstance(ts, _dt.datetime) else _dt.datetime.fromisoformat(str(ts).replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"{kind}: --starting-timestamp {ts!r} is not an ISO-8601 time", hint="e.g. 2026-01-31T12:00:00Z")
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.timezone.utc)
+        out["starting_timestamp"] = when
+    elif ts:
+        fail(f"{kind}: --starting-timestamp needs --starting-position AT_TIMESTAMP")
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _norm_esm_settings(kind: str, o: dict, fail, *, file_keys: bool = False) -> dict:
+    """The mapping settings besides source, batch size, window, starting position and enabled
+    (see :data:`ESM_SETTINGS`), with their defaults filled in. Messages name the flags
+    (``--max-retries``), or with ``file_keys`` the project file's keys (``max_retries``)."""
+    out: dict[str, Any] = {}
+    for key in ESM_SETTINGS[kind]:
+        if key in ("batch_size", "window", "enabled"):
+            continue
+        default = ESM_DEFAULTS[key]
+        flag = f"{kind}: {key if file_keys else _flag(key)}"
+        if key in ("report_batch_item_failures", "bisect_on_error"):
+            v = o.get(key, default)
+            if not isinstance(v, bool):
+                fail(f"{kind}: {key} must be true or false")
+        elif key == "filters":
+            v = norm_filters(o.get(key), kind, fail, what="filters" if file_keys else "--filter")
+        elif key == "on_failure":
+            v = _norm_on_failure(o.get(key), kind, fail, what=flag)
+        elif key == "max_record_age":
+            v = _int(o, key, -1, 604800, fail, flag)
+            if v is not None and 0 <= v < 60:
+                fail(f"{flag} {v} is out of range", hint="-1 (no limit) or 60..604800 seconds")
+        else:
+            lo, hi = ESM_RANGES[key]
+            v = _int(o, key, lo, hi, fail, flag)
+        out[key] = default if v is None else v
+    return out
+
+
+def norm_filters(value: Any, kind: str = "", fail=None, what: str = "--filter") -> list:
+    """Event filter patterns (``FilterCriteria``): JSON strings, ``@file``s or TOML tables → a list
+    of JSON objects in a canonical order (the order of filters does not matter to Lambda)."""
+    def _fail(msg, hint=None):
+        if fail is not None:
+            fail(msg, hint)
+        raise UsageError(msg, hint=hint)
+
+    where = f"{kind}: " if kind else ""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, (str, dict)) else value
+    if not isinstance(items, (list, tuple)):
+        _fail(f"{where}filters must be a list of JSON event patterns")
+    if len(items) > MAX_FILTERS:
+        _fail(f"{where}{len(items)} filters are too many", hint=f"at most {MAX_FILTERS} per mapping (AWS default quota: 5)")
+    out = []
+    for item in items:
+        if not isinstance(item, (str, dict)):
+            _fail(f"{where}each filter must be a JSON object (text) or a table",
+                  hint='e.g. --filter \'{"body": {"type": ["order"]}}\'')
+        if isinstance(item, str) and item.startswith("@") and not what.startswith("--"):
+            _fail(f"{where}{what}: {item[:40]!r} is not a JSON object", hint="write the pattern itself in the file")
+        pattern = load_json_arg(item, f"{where}{what}", _fail) if isinstance(item, str) else item
+        if not isinstance(pattern, dict) or not pattern:
+            _fail(f"{where}{what}: a filter must be a non-empty JSON object",
+                  hint='e.g. {"body": {"type": ["order"]}}; see Lambda event filtering')
+        text = compact_json(pattern)
+        if len(text) > 4096:
+            _fail(f"{where}a filter pattern is {len(text)} characters", hint="at most 4096")
+        out.append(pattern)
+    return sorted(out, key=compact_json)
+
+
+def compact_json(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _norm_on_failure(arn: Any, kind: str, fail, what: str = "") -> str | None:
+    """The on-failure destination of a stream mapping: an SQS queue, SNS topic or S3 bucket ARN."""
+    from lambdactl.core.asyncconfig import destination_kind
+
+    if arn is None or arn == "":
+        return None
+    if not isinstance(arn, str):
+        fail(f"{kind}: on_failure must be an ARN (a string)")
+    if re.match(r"^arn:aws[a-zA-Z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", arn):
+        return arn
+    try:
+        destination_kind(arn, ("sqs", "sns", "s3"), what or f"{kind}: --on-failure")
+    except UsageError as exc:
+        fail(exc.message, exc.hint)
+    return arn
+
+
+def validate_esm_options(kind: str, options: dict) -> None:
+    """Check the mapping settings of a [[triggers]] table (UsageError; used by the project-file
+    validator, so that they are checked before any AWS call)."""
+    def fail(msg, hint=None):
+        raise UsageError(msg, hint=hint)
+
+    o = {k: v for k, v in options.items() if v is not None}
+    _norm_esm_settings(kind, o, fail, file_keys=True)
+    if kind in STREAM_KINDS:
+        _norm_start(kind, o, {}, fail)
 
 
 _CORS_KEYS = {"allow_origins": "AllowOrigins", "origins": "AllowOrigins",
@@ -887,49 +1009,227 @@ def _role_hint(kind: str, target: Target, arn: str) -> str:
             f"service-role/{policy}); if you just granted them, wait a few seconds and re-run")
 
 
-def _ensure_esm(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _live_filters(m: dict) -> list:
+    out = []
+    for f in ((m.get("FilterCriteria") or {}).get("Filters") or []):
+        pattern = f.get("Pattern")
+        try:
+            value = json.loads(pattern) if isinstance(pattern, str) else pattern
+        except json.JSONDecodeError:
+            value = pattern
+        if value is not None:
+            out.append(value)
+    return sorted(out, key=compact_json)
+
+
+def esm_settings(kind: str, m: dict) -> dict:
+    """A live mapping's settings in the project file's words, defaults filled in: what
+    :func:`normalize` makes of the options that would create it (``init --from`` writes them,
+    the planner compares them, ``trigger list`` shows them)."""
+    out: dict[str, Any] = {"batch_size": m.get("BatchSize"),
+                           "window": m.get("MaximumBatchingWindowInSeconds") or 0,
+                           "enabled": _esm_enabled(m.get("State")),
+                           "report_batch_item_failures": "ReportBatchItemFailures" in (m.get("FunctionResponseTypes") or []),
+                           "filters": _live_filters(m)}
+    if kind == "sqs":
+        out["max_concurrency"] = (m.get("ScalingConfig") or {}).get("MaximumConcurrency")
+    elif kind in STREAM_KINDS:
+        out["starting_position"] = m.get("StartingPosition")
+        out["starting_timestamp"] = m.get("StartingPositionTimestamp") if m.get("StartingPosition") == "AT_TIMESTAMP" else None
+        out["bisect_on_error"] = bool(m.get("BisectBatchOnFunctionError"))
+        out["max_retries"] = _or(m.get("MaximumRetryAttempts"), -1)
+        out["max_record_age"] = _or(m.get("MaximumRecordAgeInSeconds"), -1)
+        out["parallelization_factor"] = _or(m.get("ParallelizationFactor"), 1)
+        out["tumbling_window"] = _or(m.get("TumblingWindowInSeconds"), 0)
+        out["on_failure"] = ((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination") or None
+    return out
+
+
+def _esm_params(kind: str, o: dict, keys) -> dict[str, Any]:
+    """CreateEventSourceMapping / UpdateEventSourceMapping parameters for the settings ``keys``
+    (a default value clears the setting: {} for FilterCriteria, ScalingConfig, DestinationConfig)."""
+    p: dict[str, Any] = {}
+    for k in keys:
+        v = o[k]
+        if k == "batch_size":
+            p["BatchSize"] = v
+        elif k == "window":
+            p["MaximumBatchingWindowInSeconds"] = v
+        elif k == "enabled":
+            p["Enabled"] = v
+        elif k == "report_batch_item_failures":
+            p["FunctionResponseTypes"] = ["ReportBatchItemFailures"] if v else []
+        elif k == "filters":
+            p["FilterCriteria"] = {"Filters": [{"Pattern": compact_json(x)} for x in v]} if v else {}
+        elif k == "max_concurrency":
+            p["ScalingConfig"] = {"MaximumConcurrency": v} if v else {}
+        elif k == "bisect_on_error":
+            p["BisectBatchOnFunctionError"] = v
+        elif k == "max_retries":
+            p["MaximumRetryAttempts"] = v
+        elif k == "max_record_age":
+            p["MaximumRecordAgeInSeconds"] = v
+        elif k == "parallelization_factor":
+            p["ParallelizationFactor"] = v
+        elif k == "tumbling_window":
+            p["TumblingWindowInSeconds"] = v
+        elif k == "on_failure":
+            p["DestinationConfig"] = {"OnFailure": {"Destination": v}} if v else {}
+    return p
+
+
+def _same_time(a: Any, b: Any) -> bool:
+    if isinstance(a, _dt.datetime) and isinstance(b, _dt.datetime):
+        return int(a.timestamp()) == int(b.timestamp())
+    return a == b
+
+
+def _fixed_changes(kind: str, cur: dict, o: dict) -> list[tuple]:
+    """Differences in what a mapping is created with and cannot change (its starting position);
+    compared only when the position is given (in the file or with --starting-position)."""
+    want = o.get("starting_position")
+    if kind not in STREAM_KINDS or want is None:
+        return []
+    if cur.get("starting_position") != want:
+        return [("starting_position", cur.get("starting_position"), want)]
+    if want == "AT_TIMESTAMP" and not _same_time(cur.get("starting_timestamp"), o.get("starting_timestamp")):
+        return [("starting_timestamp", cur.get("starting_timestamp"), o.get("starting_timestamp"))]
+    return []
+
+
+def esm_table(kind: str, m: dict) -> dict:
+    """The [[triggers]] table that describes a live mapping (``init --from``): its source, batch size
+    and starting position, and every other setting that is not the default; normalize() of it
+    gives back the mapping's settings."""
+    cur = esm_settings(kind, m)
+    t: dict[str, Any] = {"type": kind, "source": m.get("EventSourceArn"), "batch_size": cur["batch_size"]}
+    if kind in STREAM_KINDS and cur["starting_position"]:
+        t["starting_position"] = cur["starting_position"]
+        if cur["starting_timestamp"] is not None:
+            t["starting_timestamp"] = _show(cur["starting_timestamp"])
+    for k in ESM_SETTINGS[kind]:
+        if k == "batch_size" or cur[k] == ESM_DEFAULTS[k]:
+            continue
+        t[k] = [compact_json(x) if not isinstance(x, str) else x for x in cur[k]] if k == "filters" else cur[k]
+    return t
+
+
+def _esm_details(kind: str, settings: dict) -> dict:
+    """``details`` of a mapping record (``trigger add`` / ``trigger list``): every setting but enabled
+    (the state column shows it)."""
+    d = {k: v for k, v in settings.items() if k != "enabled"}
+    if kind in STREAM_KINDS and d.get("starting_position") != "AT_TIMESTAMP":
+        d.pop("starting_timestamp", None)
+    return d
+
+
+def _ensure_esm(aws, target: Target, spec: TriggerSpec, dry_run: bool, replace: bool = False) -> dict:
+    """Create the mapping, or update the settings that differ. A different starting position
+    needs a new mapping: with ``replace`` (deploy) the mapping is deleted and created again,
+    otherwise (trigger add) it is refused before any change."""
+    from lambdactl.aws import retry
+
+    o = spec.opts
+    kind = spec.kind
+    arn = o["arn"]
+    lam = aws.client("lambda")
+    keys = ESM_SETTINGS[kind]
+    existing = [m for m in list_event_source_mappings(aws, target.ref, arn) if m.get("EventSourceArn") == arn]
+    want = {k: o[k] for k in keys}
+    if kind in STREAM_KINDS:
+        want["starting_position"] = o["starting_position"] or "LATEST"
+        want["starting_timestamp"] = o.get("starting_timestamp")
+    changes: list[tuple] = []
+    if existing:
+        m = existing[0]
+        cur = esm_settings(kind, m)
+        fixed = _fixed_changes(kind, cur, o)
+        diff = [k for k in keys if cur[k] != o[k]]
+        if not fixed:
+            if kind in STREAM_KINDS:       # the position is kept: show the mapping's own
+                want["starting_position"] = cur["starting_position"]
+                want["starting_timestamp"] = cur.get("starting_timestamp")
+            changes = [(k, cur[k], o[k]) for k in diff]
+            if diff and not dry_run:
+                params = _esm_params(kind, o, diff)
+                retry(lambda: lam.update_event_source_mapping(UUID=m["UUID"], **params), codes=_ESM_RETRY_CODES)
+            return _result(target, kind, m["UUID"], arn, "updated" if diff else "unchanged", [], changes,
+                           **_esm_details(kind, want))
+        changes = fixed + [(k, cur[k], o[k]) for k in diff]
+        if not replace:
+            f, before, after = fixed[0]
+            raise UsageError(f"{kind}: the mapping {m['UUID']} of {arn} has {f} {_show(before)}; it cannot "
+                             f"be changed to {_show(after)} on an existing mapping",
+                             hint=f"remove it first ('lambdactl trigger remove {target.ref} {m['UUID']}') and "
+                                  f"add it again, or leave out --starting-position to keep it")
+        if dry_run:
+            return _result(target, kind, m["UUID"], arn, "updated", [], changes, replaces=m["UUID"],
+                           **_esm_details(kind, want))
+        _delete_esm_and_wait(aws, m["UUID"])
+        resp = _create_esm(aws, target, spec)
+        return _result(target, kind, resp["UUID"], arn, "updated", [], changes, replaces=m["UUID"],
+                       **_esm_details(kind, want))
+    changes.append(("event source mapping", None, arn))
+    if dry_run:
+        return _result(target, kind, "(new)", arn, "created", [], changes, **_esm_details(kind, want))
+    resp = _create_esm(aws, target, spec)
+    return _result(target, kind, resp["UUID"], arn, "created", [], changes, **_esm_details(kind, want))
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, _dt.datetime):
+        from lambdactl.output import iso
+
+        return iso(v) or ""
+    return str(v)
+
+
+def _delete_esm_and_wait(aws, uuid: str, timeout: float = 300) -> None:
+    """Delete a mapping and wait until it is gone (Lambda refuses a second mapping of the same
+    source while the first is still Deleting)."""
+    import time
+
+    from botocore.exceptions import ClientError
+
+    from lambdactl.aws import error_code, retry
+
+    lam = aws.client("lambda")
+    retry(lambda: lam.delete_event_source_mapping(UUID=uuid), codes=_ESM_RETRY_CODES)
+    deadline = time.monotonic() + timeout
+    delay = 0.25
+    while True:
+        try:
+            retry(lambda: lam.get_event_source_mapping(UUID=uuid))
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return
+            raise
+        if time.monotonic() + delay > deadline:
+            raise OperationError(f"timed out after {timeout:.0f}s waiting for event source mapping {uuid} to be deleted",
+                                 hint="re-run in a minute; it is still being deleted")
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
+def _create_esm(aws, target: Target, spec: TriggerSpec) -> dict:
     from botocore.exceptions import ClientError
 
     from lambdactl.aws import retry
 
     o = spec.opts
+    kind = spec.kind
     arn = o["arn"]
     lam = aws.client("lambda")
-    existing = [m for m in list_event_source_mappings(aws, target.ref, arn) if m.get("EventSourceArn") == arn]
-    want: dict[str, Any] = {"BatchSize": o["batch_size"], "MaximumBatchingWindowInSeconds": o["window"],
-                            "Enabled": o["enabled"]}
-    if spec.kind == "sqs":
-        want["FunctionResponseTypes"] = ["ReportBatchItemFailures"] if o["report_batch_item_failures"] else []
-    details = {"batch_size": o["batch_size"], "window": o["window"]}
-    if spec.kind != "sqs":
-        details["starting_position"] = o["starting_position"]
-    changes: list[tuple] = []
-    if existing:
-        m = existing[0]
-        cur = {"BatchSize": m.get("BatchSize"),
-               "MaximumBatchingWindowInSeconds": m.get("MaximumBatchingWindowInSeconds") or 0,
-               "Enabled": _esm_enabled(m.get("State")),
-               "FunctionResponseTypes": m.get("FunctionResponseTypes") or []}
-        diff = {k: v for k, v in want.items() if k in cur and cur[k] != v}
-        for k, v in diff.items():
-            changes.append((k, cur[k], v))
-        if diff and not dry_run:
-            retry(lambda: lam.update_event_source_mapping(UUID=m["UUID"], **diff),
-                  codes=_ESM_RETRY_CODES)
-        return _result(target, spec.kind, m["UUID"], arn, "updated" if diff else "unchanged", [], changes,
-                       **details)
-    changes.append(("event source mapping", None, arn))
-    if dry_run:
-        return _result(target, spec.kind, "(new)", arn, "created", [], changes, **details)
     kw: dict[str, Any] = {"FunctionName": target.ref, "EventSourceArn": arn, "BatchSize": o["batch_size"],
                           "Enabled": o["enabled"], "Tags": {MANAGED_TAG: "true"}}
-    if o["window"]:
-        kw["MaximumBatchingWindowInSeconds"] = o["window"]
-    if spec.kind == "sqs":
-        if o["report_batch_item_failures"]:
-            kw["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
-    else:
-        kw["StartingPosition"] = o["starting_position"]
+    kw.update(_esm_params(kind, o, [k for k in ESM_SETTINGS[kind]
+                                    if k not in ("batch_size", "enabled") and o[k] != ESM_DEFAULTS[k]]))
+    if kind in STREAM_KINDS:
+        kw["StartingPosition"] = o["starting_position"] or "LATEST"
         if o.get("starting_timestamp"):
             kw["StartingPositionTimestamp"] = o["starting_timestamp"]
 
@@ -945,20 +1245,19 @@ def _ensure_esm(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
             raise
 
     try:
-        resp = retry(create)
+        return retry(create)
     except ClientError as exc:
         err = exc.response["Error"]
         code, msg = err.get("Code", ""), err.get("Message", "")
         if code in ("InvalidParameterValueException", "AccessDeniedException") and \
                 re.search(r"role|permission|not authori[sz]ed|access", msg, re.I):
-            raise OperationError(f"AWS rejected the {spec.kind} event source mapping for {target.ref}: {msg}",
-                                 hint=_role_hint(spec.kind, target, arn))
+            raise OperationError(f"AWS rejected the {kind} event source mapping for {target.ref}: {msg}",
+                                 hint=_role_hint(kind, target, arn))
         if code == "ResourceNotFoundException" or (code == "InvalidParameterValueException"
                                                    and "does not exist" in msg.lower()):
-            raise NotFoundError(f"{spec.kind} event source not found: {arn}",
+            raise NotFoundError(f"{kind} event source not found: {arn}",
                                 hint="check the ARN/name and the region (--region)")
         raise
-    return _result(target, spec.kind, resp["UUID"], arn, "created", [], changes, **details)
 
 
 # SNS ----------------------------------------------------------------------------------------------
@@ -1102,21 +1401,24 @@ _ENSURE = {"s3": _ensure_s3, "schedule": _ensure_rule, "eventbridge": _ensure_ru
 
 
 def ensure(aws, target: Target, spec: TriggerSpec, *, dry_run: bool = False,
-           ignore_ids: set[str] = frozenset()) -> dict:
-    """Make one (resolved) trigger exist; ``dry_run`` only reads and reports what would change."""
+           ignore_ids: set[str] = frozenset(), replace: bool = False) -> dict:
+    """Make one (resolved) trigger exist; ``dry_run`` only reads and reports what would change.
+    ``replace``: a mapping whose starting position differs is replaced (deploy) instead of refused."""
     if spec.kind == "s3":
         return _ensure_s3(aws, target, spec, dry_run, ignore_ids)
+    if spec.kind in ("sqs", "kinesis", "dynamodb"):
+        return _ensure_esm(aws, target, spec, dry_run, replace)
     return _ENSURE[spec.kind](aws, target, spec, dry_run)
 
 
-def add_trigger(aws, function: str, qualifier: str | None, spec: TriggerSpec) -> dict:
+def add_trigger(aws, function: str, qualifier: str | None, spec: TriggerSpec, *, replace: bool = False) -> dict:
     """``trigger add``: resolve the function and the source, then add (idempotent).
 
     Returns the record ``{function, id, kind, source, status, permissions, changes, ...}`` where
     status is ``created``, ``updated`` or ``unchanged``.
     """
     target = resolve_target(aws, function, qualifier)
-    return ensure(aws, target, resolve(aws, spec))
+    return ensure(aws, target, resolve(aws, spec), replace=replace)
 
 
 # Which triggers ``deploy`` created from [[triggers]]: short ids of their keys, kept in a tag on the
@@ -1174,9 +1476,12 @@ def _list_esm_triggers(aws, target: Target) -> list[Trigger]:
                 managed = tags.get(MANAGED_TAG) == "true"
             except ClientError:
                 managed = False
-        details = {"batch_size": m.get("BatchSize"), "window": m.get("MaximumBatchingWindowInSeconds") or 0}
-        if m.get("StartingPosition"):
-            details["starting_position"] = m["StartingPosition"]
+        if kind in ESM_SETTINGS:
+            details = _esm_details(kind, esm_settings(kind, m))
+        else:       # other sources (Kafka, MQ, DocumentDB): the basics
+            details = {"batch_size": m.get("BatchSize"), "window": m.get("MaximumBatchingWindowInSeconds") or 0}
+            if m.get("StartingPosition"):
+                details["starting_position"] = m["StartingPosition"]
         out.append(Trigger(m["UUID"], kind, arn or "-", (m.get("State") or "").lower() or "enabled", managed,
                            details, key=f"esm:{arn}", ref={"how": "esm", "uuid": m["UUID"]}))
     return out
@@ -1442,12 +1747,16 @@ def plan_triggers(ctx) -> list:
     specs = [normalize(t.type, dict(t.options), where=f"{file}: triggers[{i}]: ")
              for i, t in enumerate(getattr(project, "triggers", []) or [])]
 
-    def add_step(spec: TriggerSpec, action: str, changes: list, target_ref: str) -> Step:
+    def add_step(spec: TriggerSpec, action: str, changes: list, target_ref: str, *,
+                 replaces: str | None = None) -> Step:
         def apply(c, spec=spec):
-            return add_trigger(c.aws, c.function_name, None, spec)
+            return add_trigger(c.aws, c.function_name, None, spec, replace=True)
         verb = "add" if action == "create" else "update"
-        return Step("trigger", action, f"trigger {spec.kind}", f"{verb} {spec.kind} trigger {spec.label}",
-                    apply=apply, changes=changes, detail={"kind": spec.kind, "function": target_ref})
+        desc = f"{verb} {spec.kind} trigger {spec.label}"
+        if replaces:
+            desc = f"replace {spec.kind} trigger {spec.label} (a starting position cannot be changed in place)"
+        return Step("trigger", action, f"trigger {spec.kind}", desc, apply=apply, changes=changes,
+                    detail={"kind": spec.kind, "function": target_ref})
 
     if ctx.current is None:
         steps = [add_step(s, "create", [Change(s.kind, None, s.label)], ctx.function_name) for s in specs]
@@ -1485,13 +1794,13 @@ def plan_triggers(ctx) -> list:
                           changes=[Change(t.kind, t.source, None)], detail={"kind": t.kind, "id": t.id}))
     ignore = {t.id for t in doomed if t.kind == "s3"}
     for spec in resolved:
-        r = ensure(aws, target, spec, dry_run=True, ignore_ids=ignore)
+        r = ensure(aws, target, spec, dry_run=True, ignore_ids=ignore, replace=True)
         if r["status"] == "unchanged":
             continue
         action = "create" if r["status"] == "created" else "update"
         changes = [Change(c["field"], c["before"], c["after"]) for c in r["changes"]] or \
             [Change(spec.kind, None, spec.label)]
-        steps.append(add_step(spec, action, changes, target.ref))
+        steps.append(add_step(spec, action, changes, target.ref, replaces=r.get("replaces")))
     if steps:
         steps.append(_record_declared_step(keys=sorted(desired)))
     return steps
