@@ -24,7 +24,7 @@ def serve(
         help="The project's function (the default): serve runs the project's source, not a deployed function.")] = None,
     port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", help="Port to listen on (1-65535).")] = DEFAULT_PORT,
     host: Annotated[str, typer.Option(
-        "--host", help="Address to listen on; anything but loopback exposes your handler (and your AWS credentials' reach) to the network.")] = "127.0.0.1",
+        "--host", metavar="HOST", help="Address to listen on; anything but loopback exposes your handler (and your AWS credentials' reach) to the network.")] = "127.0.0.1",
     fmt: Annotated[str, typer.Option(
         "--format", metavar="FORMAT",
         help="Event format: http (function URL / HTTP API, payload 2.0) or rest (API Gateway REST, payload 1.0).")] = "http",

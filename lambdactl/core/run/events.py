@@ -50,7 +50,6 @@ class Source:
     template: str | None = None    # the `lambdactl init --template` whose handler takes this event
 
 
-COMMON_OPTIONS = ("time", "seed")
 SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("s3", "S3 event notification (object created/removed)", ("bucket", "key", "size", "event_name"), "s3"),
     Source("sqs", "SQS messages (a batch from an event source mapping)", ("body", "queue", "count"), "sqs"),
@@ -135,10 +134,6 @@ def parse_time(text: str) -> _dt.datetime:
 
 
 # --- the builder -------------------------------------------------------------------------------
-
-def source_names() -> list[str]:
-    return list(SOURCES)
-
 
 def check_source(name: str) -> Source:
     src = SOURCES.get(name)
