@@ -532,6 +532,107 @@ def test_url_public_with_cors_adds_both_statements(invoke_cli, fn, boto):
         boto("lambda").get_function_url_config(FunctionName="fn")
 
 
+def test_public_url_warns_with_the_url_and_iam_does_not(invoke_cli, fn, boto):
+    """Without a terminal (CliRunner) nothing is asked: the URL is made public, and stderr says so."""
+    r = invoke_cli("trigger", "add", "fn", "url")                     # AWS_IAM: not public, not a word
+    assert r.exit_code == 0, r.stderr
+    assert "warning" not in r.stderr and "anyone" not in r.stderr
+    r = invoke_cli("trigger", "add", "fn", "url", "--auth", "NONE")
+    assert r.exit_code == 0, r.stderr
+    url = boto("lambda").get_function_url_config(FunctionName="fn")["FunctionUrl"]
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "fn is now invokable by anyone on the internet" in warnings[0], r.stderr
+    assert url in warnings[0] and "[y/N]" not in r.stderr and "Traceback" not in r.stderr
+    r = invoke_cli("trigger", "add", "fn", "url", "--auth", "NONE", "-o", "json")   # re-run: still says so
+    assert r.json()["status"] == "unchanged" and "fn is invokable by anyone" in r.stderr and url in r.stderr
+    r = invoke_cli("trigger", "add", "fn", "url", "--auth", "AWS_IAM")
+    assert r.exit_code == 0 and "anyone" not in r.stderr
+
+
+def _spawn(cwd, *args: str):
+    pexpect = pytest.importorskip("pexpect")
+    import os
+    import sys
+
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    return pexpect.spawn(sys.executable, ["-m", "lambdactl", *args], cwd=str(cwd), env=env, encoding="utf-8",
+                         timeout=60, dimensions=(50, 200)), pexpect
+
+
+def _finish(child, pexpect) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus if child.exitstatus is not None else 128 + (child.signalstatus or 0)
+
+
+def test_public_url_asks_on_a_terminal_and_no_changes_nothing(fn, boto, tmp_path):
+    lam = boto("lambda")
+    child, pexpect = _spawn(tmp_path, "trigger", "add", "fn", "url", "--auth", "NONE")
+    child.expect("fn will be invokable by anyone on the internet")
+    child.expect(r"Make fn public\? \[y/N\]")
+    child.sendline("n")
+    child.expect("not changed")
+    assert _finish(child, pexpect) == 1
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function_url_config(FunctionName="fn")
+    assert statements(boto) == []
+
+    child, pexpect = _spawn(tmp_path, "trigger", "add", "fn", "url", "--auth", "NONE")
+    child.expect(r"Make fn public\? \[y/N\]")
+    child.sendline("y")
+    child.expect("fn is now invokable by anyone on the internet, without credentials: (http\\S+)")
+    shown = child.match.group(1)
+    assert _finish(child, pexpect) == 0
+    assert lam.get_function_url_config(FunctionName="fn")["FunctionUrl"] == shown
+    assert len(statements(boto)) == 2
+
+    lam.delete_function_url_config(FunctionName="fn")
+    child, pexpect = _spawn(tmp_path, "trigger", "add", "fn", "url", "--auth", "NONE", "--yes")
+    idx = child.expect(["public\\?", "is now invokable by anyone"])
+    assert idx == 1                                           # --yes: the warning, no question
+    assert _finish(child, pexpect) == 0
+
+
+def _url_project(project_dir, iam_role, auth: str) -> None:
+    (project_dir / "src").mkdir(exist_ok=True)
+    (project_dir / "src" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    (project_dir / "lambdactl.toml").write_text(
+        '[function]\nname = "web"\nruntime = "python3.12"\nhandler = "app.handler"\n'
+        f'role = "{iam_role}"\n[[triggers]]\ntype = "url"\nauth = "{auth}"\n')
+
+
+def test_deploy_that_makes_a_url_public_asks_on_a_terminal(project_dir, iam_role, boto):
+    lam = boto("lambda")
+    _url_project(project_dir, iam_role, "NONE")
+    child, pexpect = _spawn(project_dir, "deploy")
+    child.expect("web will be invokable by anyone on the internet")
+    child.expect(r"make it public\? \[y/N\]")
+    child.sendline("n")
+    assert _finish(child, pexpect) == 1
+    assert lam.list_functions()["Functions"] == []               # declined: nothing was done at all
+
+
+def test_deploy_warns_when_it_makes_a_url_public(invoke_cli, project_dir, iam_role, boto):
+    lam = boto("lambda")
+    _url_project(project_dir, iam_role, "AWS_IAM")
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    assert "anyone" not in r.stderr
+    url = lam.get_function_url_config(FunctionName="web")["FunctionUrl"]
+    _url_project(project_dir, iam_role, "NONE")
+    r = invoke_cli("deploy", "--dry-run", "-o", "json")
+    assert r.exit_code == 0 and "anyone" not in r.stderr             # a plan changes nothing: no warning
+    step = next(s for s in r.json()["steps"] if s["area"] == "trigger" and s["action"] == "update")
+    assert step["public"] is True and step["url"] == url
+    r = invoke_cli("deploy")                                         # no terminal: no question, the warning
+    assert r.exit_code == 0, r.stderr
+    assert lam.get_function_url_config(FunctionName="web")["AuthType"] == "NONE"
+    assert f"web is now invokable by anyone on the internet, without credentials: {url}" in r.stderr
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0 and "anyone" not in r.stderr              # unchanged: nothing new to say
+
+
 # --- list of everything, remove errors --------------------------------------------------------------
 
 def test_list_shows_every_kind(invoke_cli, fn, boto):

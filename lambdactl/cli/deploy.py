@@ -316,6 +316,9 @@ def deploy(
             raise ChangesPending(f"{n} change{'s' if n != 1 else ''} pending for {plan.function}",
                                  hint="run 'lambdactl deploy' to apply them")
         return
+    from lambdactl.cli.triggers import confirm_public_urls
+
+    confirm_public_urls(plan.steps)     # a function URL with auth NONE: warn, and ask on a terminal
     _execute(plan)
 
 

@@ -9,7 +9,7 @@ from typer.core import TyperGroup
 
 from lambdactl.cli.common import FunctionArg, aws, resolve_function
 from lambdactl.errors import UsageError
-from lambdactl.output import emit, warn
+from lambdactl.output import emit, info, warn
 from lambdactl.settings import current
 
 FUNCTION_META = "lambdactl.trigger_function"
@@ -69,8 +69,51 @@ def _add(ctx: typer.Context, kind: str, options: dict) -> None:
 
     spec = core.normalize(kind, options)          # all validation happens before any AWS call
     name, qualifier = _function(ctx)
-    result = core.add_trigger(aws(), name, qualifier, spec)
+    if kind == "url" and spec.opts["auth"] == "NONE":
+        result = _add_public_url(name, qualifier, spec)
+    else:
+        result = core.add_trigger(aws(), name, qualifier, spec)
     _render_add(result)
+
+
+def _ask_public(lines: list[str], question: str) -> None:
+    """On a terminal (without --yes): the warning(s), then a question; no → exit 1, nothing changed."""
+    for line in lines:
+        warn(line)
+    if not typer.confirm(question, default=False, err=True):
+        info("not changed")
+        raise typer.Exit(1)
+
+
+def _add_public_url(name: str, qualifier: str | None, spec) -> dict:
+    """``trigger add url --auth NONE``: anyone on the internet may then invoke the function. Say so
+    (with the URL) on stderr; on a terminal, ask first (--yes, or no terminal: just the warning)."""
+    from lambdactl.core import triggers as core
+
+    session = aws()
+    target = core.resolve_target(session, name, qualifier)
+    s = current()
+    if s.interactive and not s.yes:
+        planned = core.ensure(session, target, spec, dry_run=True)
+        if core.url_goes_public(planned):
+            _ask_public([core.public_url_warning(target.ref, planned.get("url"), "before")],
+                        f"Make {target.ref} public?")
+    result = core.ensure(session, target, spec)
+    warn(core.public_url_warning(target.ref, result.get("url"), "now" if core.url_goes_public(result) else "still"))
+    return result
+
+
+def confirm_public_urls(steps: list) -> None:
+    """Before ``deploy`` makes a function URL public (auth NONE): on a terminal (without --yes) warn
+    and ask; elsewhere the deploy goes on, and its result carries the warning with the URL."""
+    from lambdactl.core.triggers import public_url_warning
+
+    public = [st for st in steps if st.detail.get("public")]
+    s = current()
+    if not public or s.yes or not s.interactive:
+        return
+    _ask_public([public_url_warning(st.detail.get("function") or "the function", st.detail.get("url"), "before")
+                 for st in public], "Deploy, and make it public?")
 
 
 def _render_add(result: dict) -> None:
@@ -307,7 +350,7 @@ def add_sns(
 @add_app.command("url")
 def add_url(
     ctx: typer.Context,
-    auth: Annotated[str, typer.Option("--auth", help="NONE (public) or AWS_IAM.")] = "AWS_IAM",
+    auth: Annotated[str, typer.Option("--auth", help="AWS_IAM (signed requests only) or NONE (public: anyone on the internet; asks on a terminal).")] = "AWS_IAM",
     cors: Annotated[bool, typer.Option("--cors", help="Enable CORS (any origin and method unless narrowed).")] = False,
     cors_origin: Annotated[Optional[List[str]], typer.Option("--cors-origin", help="Allowed origin; repeat or comma-separate.")] = None,
     cors_methods: Annotated[Optional[List[str]], typer.Option("--cors-methods", help="Allowed methods, e.g. GET,POST.")] = None,
@@ -319,8 +362,11 @@ def add_url(
 ) -> None:
     """Give the function an HTTPS URL and print it.
 
-    With --auth NONE both statements public URLs need are added: lambda:InvokeFunctionUrl
-    (FunctionUrlAuthType NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl true).
+    With --auth NONE anyone on the internet can invoke the function, without credentials: a
+    warning with the URL is printed on stderr, and on a terminal you are asked first (-y/--yes
+    skips the question; without a terminal there is no question). Both statements public URLs
+    need are added: lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and lambda:InvokeFunction
+    (InvokedViaFunctionUrl true).
 
     Examples:
 

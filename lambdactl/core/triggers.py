@@ -1396,6 +1396,23 @@ def _ensure_url(aws, target: Target, spec: TriggerSpec, dry_run: bool) -> dict:
                    auth=o["auth"], cors=o["cors"], invoke_mode=o["invoke_mode"])
 
 
+def url_goes_public(result: dict) -> bool:
+    """True when an :func:`ensure` record of a url trigger makes (or would make) the function
+    invokable by anyone: a URL with auth NONE created, switched to NONE, or given its public
+    permission statements."""
+    return result.get("kind") == "url" and result.get("auth") == "NONE" and \
+        any(c["field"] in ("url", "auth", "permission") for c in result.get("changes") or [])
+
+
+def public_url_warning(function: str, url: str | None, when: str = "now") -> str:
+    """The warning for a public function URL; ``when``: "before" (asking), "now" (just made
+    public) or "still" (it already was)."""
+    verb = {"before": "will be", "now": "is now", "still": "is"}[when]
+    where = f": {url}" if url else " (at its new function URL)"
+    return (f"{function} {verb} invokable by anyone on the internet, without credentials{where} "
+            f"(function URL with auth NONE)")
+
+
 _ENSURE = {"s3": _ensure_s3, "schedule": _ensure_rule, "eventbridge": _ensure_rule, "sqs": _ensure_esm,
            "kinesis": _ensure_esm, "dynamodb": _ensure_esm, "sns": _ensure_sns, "url": _ensure_url}
 
@@ -1747,19 +1764,25 @@ def plan_triggers(ctx) -> list:
     specs = [normalize(t.type, dict(t.options), where=f"{file}: triggers[{i}]: ")
              for i, t in enumerate(getattr(project, "triggers", []) or [])]
 
-    def add_step(spec: TriggerSpec, action: str, changes: list, target_ref: str, *,
-                 replaces: str | None = None) -> Step:
+    def add_step(spec: TriggerSpec, action: str, changes: list, target_ref: str, *, public: bool = False,
+                 url: str | None = None, replaces: str | None = None) -> Step:
         def apply(c, spec=spec):
-            return add_trigger(c.aws, c.function_name, None, spec, replace=True)
+            r = add_trigger(c.aws, c.function_name, None, spec, replace=True)
+            if url_goes_public(r):
+                c.state.setdefault("warnings", []).append(public_url_warning(r["function"], r.get("url")))
+            return r
         verb = "add" if action == "create" else "update"
         desc = f"{verb} {spec.kind} trigger {spec.label}"
         if replaces:
             desc = f"replace {spec.kind} trigger {spec.label} (a starting position cannot be changed in place)"
-        return Step("trigger", action, f"trigger {spec.kind}", desc, apply=apply, changes=changes,
-                    detail={"kind": spec.kind, "function": target_ref})
+        detail: dict[str, Any] = {"kind": spec.kind, "function": target_ref}
+        if public:      # the CLI warns, and asks on a terminal, before a deploy makes a URL public
+            detail.update(public=True, url=url)
+        return Step("trigger", action, f"trigger {spec.kind}", desc, apply=apply, changes=changes, detail=detail)
 
     if ctx.current is None:
-        steps = [add_step(s, "create", [Change(s.kind, None, s.label)], ctx.function_name) for s in specs]
+        steps = [add_step(s, "create", [Change(s.kind, None, s.label)], ctx.function_name,
+                          public=s.kind == "url" and s.opts["auth"] == "NONE") for s in specs]
         if steps:
             steps.append(_record_declared_step(specs=specs))
         return steps
@@ -1800,7 +1823,8 @@ def plan_triggers(ctx) -> list:
         action = "create" if r["status"] == "created" else "update"
         changes = [Change(c["field"], c["before"], c["after"]) for c in r["changes"]] or \
             [Change(spec.kind, None, spec.label)]
-        steps.append(add_step(spec, action, changes, target.ref, replaces=r.get("replaces")))
+        steps.append(add_step(spec, action, changes, target.ref, public=url_goes_public(r), url=r.get("url"),
+                              replaces=r.get("replaces")))
     if steps:
         steps.append(_record_declared_step(keys=sorted(desired)))
     return steps
