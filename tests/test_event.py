@@ -357,3 +357,16 @@ def test_pipe_event_into_remote_invoke(tmp_path, moto_endpoint, create_function)
     p2, rc1 = _pipe(tmp_path, ["event", "s3", "--key", "a.txt"], ["invoke", "-"], env)
     assert rc1 == 0 and p2.returncode == 0, p2.stderr
     assert json.loads(p2.stdout)["Records"][0]["s3"]["object"]["key"] == "a.txt"
+
+
+def test_event_loads_nothing_heavy(tmp_path):
+    """`lambdactl event` in a fresh process imports neither the AWS SDK nor rich/questionary/moto
+    (checked with -X importtime, not with the clock)."""
+    p = subprocess.run([sys.executable, "-X", "importtime", "-m", "lambdactl", "event", "sqs"],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Records"][0]["eventSource"] == "aws:sqs"
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in p.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "lambdactl" in imported
+    assert not imported & {"boto3", "botocore", "rich", "questionary", "moto", "watchfiles"}, sorted(imported)

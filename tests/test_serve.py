@@ -93,9 +93,10 @@ def init_api_project(parent: Path, name: str, env: dict) -> Path:
 class Server:
     """A `lambdactl serve` subprocess; its stderr is collected line by line."""
 
-    def __init__(self, cwd: Path, *args: str, env: dict, port: int | None = None):
+    def __init__(self, cwd: Path, *args: str, env: dict, port: int | None = None, python_args: tuple = ()):
         self.port = port or free_port()
-        self.proc = subprocess.Popen([sys.executable, "-m", "lambdactl", "serve", "--port", str(self.port), *args],
+        self.proc = subprocess.Popen([sys.executable, *python_args, "-m", "lambdactl", "serve", "--port",
+                                      str(self.port), *args],
                                      cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
         self.stdout = ""
@@ -379,6 +380,19 @@ def test_sigint_exits_130_cleanly_and_stops_the_workers(project):
     while time.monotonic() < deadline and Path(f"/proc/{worker_pid}").exists():
         time.sleep(0.05)
     assert not Path(f"/proc/{worker_pid}").exists(), "the worker process outlived serve"
+
+
+def test_serve_loads_nothing_heavy(project):
+    """The server process imports neither the AWS SDK nor rich/questionary/moto (-X importtime)."""
+    proj, env = project
+    srv = Server(proj, env=env, python_args=("-X", "importtime"))
+    try:
+        assert srv.request("/hello?name=Ada")[0] == 200
+    finally:
+        srv.stop()
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in srv.lines if line.startswith("import time:")}
+    assert {"lambdactl", "watchfiles"} <= imported                  # the reload watcher is on by default
+    assert not imported & {"boto3", "botocore", "rich", "questionary", "moto"}, sorted(imported)
 
 
 # --- bad options --------------------------------------------------------------------------------
