@@ -234,10 +234,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"    # keep-alive: a client may reuse its connection
     disable_nagle_algorithm = True   # headers and body are two writes: no 40 ms delayed-ACK stall
     server_version = "lambdactl-serve"
+    server: "LocalServer"
 
     def version_string(self) -> str:
         return self.server_version
-    server: "LocalServer"
 
     def log_message(self, format, *args):   # noqa: A002 - the stdlib's signature; we log our own way
         return
@@ -291,12 +291,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, resp: Response, request_id: str | None = None) -> None:
         self.send_response(resp.status)
-        names = set()
         for k, v in resp.headers:
-            if k.lower() in ("content-length", "connection", "transfer-encoding"):
-                continue
-            self.send_header(k, v)
-            names.add(k.lower())
+            if k.lower() not in ("content-length", "connection", "transfer-encoding"):   # ours to set
+                self.send_header(k, v)
         if request_id:
             self.send_header("x-amzn-RequestId", request_id)
         self.send_header("Content-Length", str(len(resp.body)))
