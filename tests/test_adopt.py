@@ -324,3 +324,107 @@ def test_deploy_applies_mapping_settings_and_replaces_for_a_new_starting_positio
     assert [f["Pattern"] for f in q["FilterCriteria"]["Filters"]] == ['{"body":{"type":["refund"]}}']
     assert invoke_cli("diff", "--exit-code").exit_code == 0
 
+
+# --- bounded, http(s)-only code downloads (issue 21) -------------------------------------------
+
+def _declare_size(data: bytes, name: str, size: int) -> bytes:
+    """``data`` (a zip) with the central directory's uncompressed size of ``name`` set to ``size``
+    (what zipfile reports as file_size): a zip bomb's lie, without its bytes."""
+    import struct
+
+    i = data.index(b"PK\x01\x02")
+    while True:
+        n_len = struct.unpack("<H", data[i + 28:i + 30])[0]
+        if data[i + 46:i + 46 + n_len] == name.encode():
+            return data[:i + 24] + struct.pack("<I", size) + data[i + 28:]
+        i = data.index(b"PK\x01\x02", i + 4)
+
+
+def _code_function(create_function, code_server, name: str, code: bytes) -> None:
+    create_function(name, zip_bytes=code)          # CodeSha256 is this zip's: the download matches it
+    code_server[name] = code
+
+
+def _nothing_written(d: Path) -> bool:
+    return not d.exists() or list(d.rglob("*")) == []
+
+
+@pytest.mark.parametrize("case, contains", [
+    ("one entry over the limit", "unpacks to 300 MB, over Lambda's 250 MB limit"),
+    ("entries over the limit together", "unpacks to more than Lambda's 250 MB limit"),
+    ("a path outside src", "unsafe path"),
+    ("a corrupt entry after a good one", "could not be unpacked"),
+])
+def test_bad_zips_are_refused_before_anything_is_written(invoke_cli, create_function, make_zip, code_server,
+                                                         tmp_path, case, contains):
+    mb = 1024 * 1024
+    if case == "one entry over the limit":
+        code = _declare_size(make_zip({"app.py": HANDLER, "blob.bin": b"x" * 100}), "blob.bin", 300 * mb)
+    elif case == "entries over the limit together":
+        code = make_zip({"app.py": HANDLER, "a.bin": b"a" * 100, "b.bin": b"b" * 100})
+        code = _declare_size(_declare_size(code, "a.bin", 200 * mb), "b.bin", 200 * mb)
+    elif case == "a path outside src":
+        code = make_zip({"app.py": HANDLER, "../../evil.py": "X = 1\n"})
+    else:
+        code = _declare_size(make_zip({"app.py": HANDLER, "z.py": "Y = 2\n" * 50}), "z.py", 10)
+    _code_function(create_function, code_server, "bad", code)
+    d = tmp_path / "bad"
+    r = invoke_cli("init", str(d), "--from", "bad")
+    assert_clean_error(r, 1, contains=contains)
+    assert _nothing_written(d), list(d.rglob("*"))
+    assert not (tmp_path / "evil.py").exists()
+
+
+def test_only_http_locations_are_fetched(invoke_cli, create_function, make_zip, code_server, tmp_path, monkeypatch):
+    from lambdactl.core import motofixes
+
+    code = make_zip({"app.py": HANDLER})
+    _code_function(create_function, code_server, "fn", code)
+    # a file:// location (an endpoint's answer, not user input) is refused, even though it exists
+    local = tmp_path / "served" / "_lambdactl" / "code" / ACCOUNT / REGION / "fn" / "$LATEST"
+    local.parent.mkdir(parents=True)
+    local.write_bytes(code)
+    http_base = motofixes.CODE_BASE_URL
+    monkeypatch.setattr(motofixes, "CODE_BASE_URL", (tmp_path / "served").as_uri())
+    r = invoke_cli("init", str(tmp_path / "a"), "--from", "fn")
+    assert_clean_error(r, 1, contains="only http(s) locations are fetched")
+    assert "file://" in r.stderr and _nothing_written(tmp_path / "a")
+    # ... and so is a redirect to one
+    monkeypatch.setattr(motofixes, "CODE_BASE_URL", http_base)
+    code_server["fn"] = (302, {"Location": local.as_uri()}, b"")
+    r = invoke_cli("init", str(tmp_path / "b"), "--from", "fn")
+    assert_clean_error(r, 1, contains="only http(s) locations are fetched")
+    assert _nothing_written(tmp_path / "b")
+    # an http redirect is followed
+    code_server["moved"] = code
+    code_server["fn"] = (302, {"Location": f"{http_base}/_lambdactl/code/{ACCOUNT}/{REGION}/moved/1"}, b"")
+    r = invoke_cli("init", str(tmp_path / "c"), "--from", "fn")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "c" / "src" / "app.py").read_text() == HANDLER
+
+
+def test_downloads_are_bounded(invoke_cli, create_function, make_zip, code_server, tmp_path, monkeypatch):
+    from lambdactl.core import adopt
+
+    code = make_zip({"app.py": HANDLER, "data.txt": "z" * 5000})
+    _code_function(create_function, code_server, "fn", code)
+    # a declared length over Lambda's limit: refused before reading the body
+    code_server["fn"] = (200, {"Content-Length": str(300 * 1024 * 1024)}, b"")
+    r = invoke_cli("init", str(tmp_path / "a"), "--from", "fn")
+    assert_clean_error(r, 1, contains="larger than 250 MB")
+    # no length: the download stops at the limit (made small here to keep the test light)
+    monkeypatch.setattr(adopt, "MAX_CODE_BYTES", 1024)
+    code_server["fn"] = (200, {"Content-Length": None}, code)
+    r = invoke_cli("init", str(tmp_path / "b"), "--from", "fn")
+    assert_clean_error(r, 1, contains="larger than 1024 bytes")
+    assert _nothing_written(tmp_path / "a") and _nothing_written(tmp_path / "b")
+    # what is downloaded must be the function's code (CodeSha256)
+    monkeypatch.setattr(adopt, "MAX_CODE_BYTES", 250 * 1024 * 1024)
+    code_server["fn"] = make_zip({"app.py": "def handler(e, c):\n    return 'swapped'\n"})
+    r = invoke_cli("init", str(tmp_path / "c"), "--from", "fn")
+    assert_clean_error(r, 1, contains="does not match its CodeSha256")
+    assert _nothing_written(tmp_path / "c")
+    code_server["fn"] = code
+    r = invoke_cli("init", str(tmp_path / "d"), "--from", "fn")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "d" / "src" / "data.txt").read_text() == "z" * 5000

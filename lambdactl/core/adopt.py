@@ -217,21 +217,170 @@ def _buses(ev) -> list[str]:
         return ["default"]
 
 
-def download_code(aws: AwsSession, name: str) -> bytes:
-    """The deployed zip (via GetFunction's pre-signed Code.Location)."""
+# Lambda's limit for a function's code: 250 MB unzipped (so a zip over it cannot be a function's
+# code either). Downloads and extraction are bounded by it, before anything is read or written.
+MAX_CODE_BYTES = 250 * 1024 * 1024
+MAX_ZIP_ENTRIES = 100_000
+_CHUNK = 1 << 20
+
+
+def _where(url: str) -> str:
+    """A URL without its query (a pre-signed URL's query holds a signature)."""
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    return f"{u.scheme}://{u.netloc}{u.path}" if u.scheme and u.netloc else url.split("?", 1)[0][:200]
+
+
+def _http_only(url: str, name: str) -> None:
+    from urllib.parse import urlsplit
+
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("https", "http"):
+        raise OperationError(f"refusing to download the code of {name} from {_where(url)!r}: only http(s) "
+                             f"locations are fetched",
+                             hint="AWS serves code from an https:// pre-signed URL; check --endpoint-url")
+
+
+def fetch_code(url: str, name: str, *, limit: int | None = None, sha256: str | None = None) -> bytes:
+    """GET the zip at ``url`` (http/https only, also after redirects), at most ``limit`` bytes
+    (default :data:`MAX_CODE_BYTES`); with ``sha256`` (GetFunction's base64 CodeSha256) the bytes
+    must match it."""
+    import http.client
     import urllib.error
     import urllib.request
 
+    limit = MAX_CODE_BYTES if limit is None else limit
+    _http_only(url, name)
+
+    class HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        def http_error_302(self, req, fp, code, msg, headers):
+            from urllib.parse import urljoin
+
+            location = headers.get("location") or headers.get("uri")
+            if location:
+                _http_only(urljoin(req.full_url, location), name)
+            return super().http_error_302(req, fp, code, msg, headers)
+
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    too_big = OperationError(f"the code of {name} is larger than {_mb(limit)}: not downloaded",
+                             hint="Lambda's limit is 250 MB unzipped; the code location does not serve a "
+                                  "function's code")
+    buf = bytearray()
+    try:
+        with urllib.request.build_opener(HttpOnlyRedirects).open(url, timeout=60) as r:
+            length = (r.headers.get("Content-Length") or "").strip()
+            if length.isdigit() and int(length) > limit:
+                raise too_big
+            while True:
+                chunk = r.read(_CHUNK)
+                if not chunk:
+                    break
+                buf += chunk
+                if len(buf) > limit:
+                    raise too_big
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        raise OperationError(f"could not download the code of {name}: {getattr(exc, 'reason', exc)}",
+                             hint="the pre-signed URL may have expired, or the emulator cannot serve code")
+    data = bytes(buf)
+    if sha256:
+        import base64
+        import hashlib
+
+        got = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        if got != sha256:
+            raise OperationError(f"the downloaded code of {name} does not match its CodeSha256 "
+                                 f"({got} != {sha256})", hint="re-run; the code may have changed meanwhile")
+    return data
+
+
+def download_code(aws: AwsSession, name: str) -> bytes:
+    """The deployed zip (via GetFunction's pre-signed Code.Location), bounded and checked."""
     resp = aws.client("lambda").get_function(FunctionName=name)
     loc = (resp.get("Code") or {}).get("Location")
     if not loc:
         raise OperationError(f"{name}: AWS returned no code location", hint="is it a container image function?")
+    return fetch_code(loc, name, sha256=(resp.get("Configuration") or {}).get("CodeSha256"))
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def check_zip(zf: zipfile.ZipFile, name: str, dest: Path, *, limit: int | None = None) -> list[tuple[zipfile.ZipInfo, Path]]:
+    """Every entry of the function's zip with its target under ``dest``, checked before anything is
+    read or written: no path outside ``dest`` (zip slip), each entry's declared size and their
+    total within ``limit`` (default :data:`MAX_CODE_BYTES`, Lambda's unzipped limit), at most
+    :data:`MAX_ZIP_ENTRIES` entries."""
+    limit = MAX_CODE_BYTES if limit is None else limit
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise OperationError(f"the code of {name} has {len(infos)} zip entries (at most {MAX_ZIP_ENTRIES} are "
+                             "unpacked)", hint="a function's code would not have that many files")
+    root = dest.resolve()
+    total = 0
+    out = []
+    for info in infos:
+        target = (dest / info.filename).resolve()
+        if root not in target.parents and target != root:
+            raise OperationError(f"unsafe path in the function's zip: {info.filename!r}",
+                                 hint="it would be written outside src/; nothing was written")
+        if info.file_size > limit:
+            raise OperationError(f"{info.filename!r} in the code of {name} unpacks to {_mb(info.file_size)}, over "
+                                 f"Lambda's {_mb(limit)} limit: nothing was written",
+                                 hint="the zip is not a function's code as Lambda runs it")
+        total += info.file_size
+        if total > limit:
+            raise OperationError(f"the code of {name} unpacks to more than Lambda's {_mb(limit)} limit: nothing "
+                                 "was written", hint="the zip is not a function's code as Lambda runs it")
+        out.append((info, target))
+    return out
+
+
+def extract_code(data: bytes, name: str, src: Path, *, limit: int | None = None) -> int:
+    """Unpack the zip into ``src`` (bounded, see :func:`check_zip`); every entry is first unpacked
+    into a staging directory, so a bad zip leaves ``src`` untouched. Returns the number of files."""
+    import shutil
+    import tempfile
+
     try:
-        with urllib.request.urlopen(loc, timeout=60) as r:
-            return r.read()
-    except (urllib.error.URLError, OSError) as exc:
-        raise OperationError(f"could not download the code of {name}: {getattr(exc, 'reason', exc)}",
-                             hint="the pre-signed URL may have expired, or the emulator cannot serve code")
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile):
+        raise OperationError(f"the downloaded code of {name} is not a zip file")
+    entries = check_zip(zf, name, src, limit=limit)
+    with tempfile.TemporaryDirectory(prefix="lambdactl-adopt-") as staging:
+        staged: list[tuple[zipfile.ZipInfo, Path, Path | None]] = []
+        for i, (info, target) in enumerate(entries):
+            if info.is_dir():
+                staged.append((info, target, None))
+                continue
+            tmp = Path(staging) / str(i)
+            written = 0
+            try:
+                with zf.open(info) as fin, open(tmp, "wb") as fout:
+                    while True:
+                        chunk = fin.read(_CHUNK)
+                        if not chunk:
+                            break
+                        written += len(chunk)
+                        if written > info.file_size:      # more than it declared: refuse
+                            raise OperationError(f"{info.filename!r} in the code of {name} is larger than its "
+                                                 "declared size: nothing was written")
+                        fout.write(chunk)
+            except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
+                raise OperationError(f"the code of {name} could not be unpacked ({info.filename!r}: {exc}): "
+                                     "nothing was written")
+            staged.append((info, target, tmp))
+        for info, target, tmp in staged:
+            if tmp is None:
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(tmp), str(target))
+            mode = (info.external_attr >> 16) & 0o777
+            target.chmod(0o755 if mode & 0o111 else 0o644)
+    return sum(1 for _, _, tmp in staged if tmp is not None)
 
 
 def _write_project_file(path: Path, text: str, *, private: bool) -> None:
@@ -263,25 +412,7 @@ def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, w
     cfgmod.loads(text, file=str(toml_path))  # what we write must load
     files = 0
     if with_code and doc["function"].get("package_type", "Zip") == "Zip":
-        data = download_code(aws, name)
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            raise OperationError(f"the downloaded code of {name} is not a zip file")
-        src.mkdir(parents=True, exist_ok=True)
-        root = src.resolve()
-        for info in zf.infolist():
-            target = (src / info.filename).resolve()
-            if root not in target.parents and target != root:
-                raise OperationError(f"unsafe path in the function's zip: {info.filename}")
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(zf.read(info))
-            mode = (info.external_attr >> 16) & 0o777
-            target.chmod(0o755 if mode & 0o111 else 0o644)
-            files += 1
+        files = extract_code(download_code(aws, name), name, src)
     directory.mkdir(parents=True, exist_ok=True)
     _write_project_file(toml_path, text, private=bool(cfgmod.has_secrets(doc["function"].get("environment"))))
     return {"function": name, "directory": str(directory), "project_file": str(toml_path), "files": files,
