@@ -282,3 +282,34 @@ def test_deploy_publishes_built_layers_and_attaches_them(invoke_cli, boto, layer
     assert [x["Arn"].rsplit(":", 2)[-2:] for x in layers] == [["shared-libs", "2"]]
     versions = boto("lambda").list_layer_versions(LayerName="shared-libs")["LayerVersions"]
     assert len(versions) == 2
+
+
+def test_layer_build_cache_is_private_and_keeps_dependency_pem_files(invoke_cli, layer_project):
+    """Issue 21: the layer build cache (staged tree, marker), the dependency cache and the entry
+    cache are 0700/0600; a layer is all dependencies, so a package's own *.pem stays in it (and
+    its Python 2 files are not syntax-checked)."""
+    import os
+    import stat
+
+    wheel = layer_project / "wheels" / "tinylib-3.0-py3-none-any.whl"
+    make_wheel(layer_project / "wheels", "tinylib", "3.0", "print 'py2'\n")
+    with zipfile.ZipFile(wheel, "a") as zf:
+        zf.writestr("tinylib/cacert.pem", "CA")
+    requirements(layer_project / "layer-requirements.txt", "tinylib==3.0")
+    os.umask(0o022)
+    r = invoke_cli("layer", "build", "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    out = layer_project / r.json()["path"]
+    assert "python/tinylib/cacert.pem" in zipfile.ZipFile(out).namelist()
+    cache = Path(os.environ["LAMBDACTL_CACHE_DIR"])
+    layers = [p for p in (cache / "layers").iterdir() if not p.name.startswith(".")]
+    assert layers and (layers[0] / "done").is_file()
+    seen = 0
+    for root in (cache / "layers", cache / "deps", cache / "entries"):
+        for dirpath, dirnames, filenames in os.walk(root):
+            assert stat.S_IMODE(os.stat(dirpath).st_mode) == 0o700, dirpath
+            for f in filenames:
+                mode = stat.S_IMODE(os.stat(os.path.join(dirpath, f)).st_mode)
+                assert mode & 0o077 == 0, (dirpath, f, oct(mode))
+                seen += 1
+    assert seen > 5

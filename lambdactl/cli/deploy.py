@@ -258,6 +258,15 @@ def _warn_all(warnings: list[str]) -> None:
         warn(w)
 
 
+def _package_note(package) -> None:
+    """The one-line note naming credential files the package build left out."""
+    from lambdactl.core.packaging import withheld_note
+
+    note = withheld_note(package)
+    if note:
+        info(note)
+
+
 def _split(values: Optional[List[str]]) -> Optional[list[str]]:
     """Repeated and/or comma-separated values; ``None`` when the option was not given."""
     if values is None:
@@ -279,6 +288,9 @@ def deploy(
     code_only: Annotated[bool, typer.Option("--code-only", help="Only the code (and publish/alias).")] = False,
     config_only: Annotated[bool, typer.Option("--config-only", help="Everything but the code.")] = False,
     description: Annotated[Optional[str], typer.Option("--description", metavar="TEXT", help="Description of the published version.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build the package ignoring the dependency and entry caches.")] = False,
+    no_check: Annotated[bool, typer.Option("--no-check", help="Skip the syntax check of the source's .py files.")] = False,
+    include: Annotated[Optional[List[str]], typer.Option("--include", metavar="PATTERN", help="Ship files matching PATTERN even when an exclude or the credential guard leaves them out (repeatable).")] = None,
 ) -> None:
     """Make AWS match lambdactl.toml: create or update the function, then the rest.
 
@@ -307,7 +319,10 @@ def deploy(
     proj = project(required=True)
     plan = plan_deploy(aws(), proj, publish=publish, alias=alias, canary=pct,
                        code_only=code_only, config_only=config_only, show_secrets=s.show_secrets,
-                       version_description=description)
+                       version_description=description,
+                       build_options={"use_cache": not no_cache, "check": not no_check,
+                                      "include": list(include or [])})
+    _package_note(plan.package)
     _warn_all(plan.warnings)
     if dry_run or exit_code:
         render_plan(plan)

@@ -73,11 +73,17 @@ def package(
     exclude: Annotated[Optional[List[str]], typer.Option("--exclude", "-x", metavar="GLOB",
                                                          help="Exclude files matching GLOB (gitignore syntax; repeatable), "
                                                               "on top of the project's exclude and .lambdaignore.")] = None,
+    include: Annotated[Optional[List[str]], typer.Option("--include", metavar="PATTERN",
+                                                         help="Ship files matching PATTERN even when an exclude or the "
+                                                              "credential guard leaves them out (gitignore syntax; "
+                                                              "repeatable).")] = None,
     handler: Annotated[Optional[str], typer.Option("--handler", metavar="MODULE.FUNCTION",
                                                    help="Check that the handler's module is in the zip "
                                                         "[default: [function] handler].")] = None,
     no_deps: Annotated[bool, typer.Option("--no-deps", help="Do not vendor the requirements file.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore the dependency and entry caches.")] = False,
+    no_check: Annotated[bool, typer.Option("--no-check", help="Skip the syntax check (byte-compiling the source's .py "
+                                                              "files for the runtime's Python).")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="N",
                                                 help="Compression threads [default: number of CPUs].")] = None,
 ) -> None:
@@ -88,9 +94,16 @@ def package(
     can skip the upload. Dependencies from the requirements file are installed for Lambda's
     OS/CPU/Python (manylinux wheels only) and cached; unchanged files are not recompressed.
 
+    Every .py of the source (and the handler module) is byte-compiled for the runtime's Python
+    (python3.X from PATH, else this interpreter): a syntax error fails with file:line (exit 2)
+    before anything is written. Results are cached by content: a rebuild checks changed files.
+
     Excluded: __pycache__, *.pyc, .git, virtualenvs, .pytest_cache, .mypy_cache, .DS_Store,
     .env files, lambdactl.toml, the output zip, plus [function] exclude, --exclude and the
-    source's .lambdaignore. Caches live in $LAMBDACTL_CACHE_DIR (default ~/.cache/lambdactl).
+    source's .lambdaignore. Credentials are left out with a note: .aws/, .ssh/, *.pem, *.key,
+    id_rsa*, .npmrc, .pypirc, .netrc, and files readable only by their owner (mode 0600);
+    --include PATTERN or a '!PATTERN' line in .lambdaignore ships one on purpose. Caches live in
+    $LAMBDACTL_CACHE_DIR (default ~/.cache/lambdactl), private to you (0700/0600).
 
     Examples:
 
@@ -99,10 +112,12 @@ def package(
       lambdactl package --source src --requirements requirements.txt --arch arm64 --runtime python3.12
 
       lambdactl package --out build/fn.zip --exclude 'tests/**' -o json | jq -r .code_sha256
+
+      lambdactl package --include certs/ca.pem --no-check
     """
     from lambdactl.core import runtimes
-    from lambdactl.core.layers import normalize_arch
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.deps import normalize_arch
+    from lambdactl.core.packaging import build_package, withheld_note
 
     s = current()
     if arch is not None:
@@ -154,10 +169,14 @@ def package(
     bar = _Progress(_want_progress())
     try:
         res = build_package(src, requirements=req, runtime=rt, architecture=architecture, exclude=excludes,
-                            handler=hdl, out=out_path, use_cache=not no_cache, jobs=jobs, progress=bar,
-                            log=say, verbose=s.verbose, keep_data=False)
+                            include=list(include or []), handler=hdl, out=out_path, use_cache=not no_cache,
+                            check=not no_check, jobs=jobs, progress=bar, log=say, verbose=s.verbose,
+                            keep_data=False)
     finally:
         bar.close()
+    note = withheld_note(res)
+    if note:
+        say(note)
     for w in res.warnings:
         warn(w)
     if s.verbose:
@@ -172,7 +191,8 @@ def package(
         "uncompressed_size": res.uncompressed_size, "code_sha256": res.sha256, "runtime": res.runtime,
         "architecture": res.architecture, "handler": hdl, "dependencies": deps, "status": res.status,
         "cache": {"reused": res.reused, "hashed": res.hashed, "compressed": res.compressed},
-        "seconds": round(res.seconds, 3), "warnings": res.warnings,
+        "seconds": round(res.seconds, 3), "warnings": res.warnings, "withheld": res.withheld,
+        "syntax_check": {"grammar": res.checker, "compiled": res.checked} if res.checker else None,
     }
     if s.output_format != "table" or s.quiet:
         emit(record, quiet_field="path")

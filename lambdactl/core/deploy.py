@@ -260,8 +260,10 @@ def package_from_zip(path: Path):
                          sum(1 for i in infos if not i.is_dir()), data)
 
 
-def build_code(spec: FunctionSpec, *, runtime: str | None = None, architecture: str | None = None):
-    """Build (or read) the deployment package for ``spec``; local only. None for images."""
+def build_code(spec: FunctionSpec, *, runtime: str | None = None, architecture: str | None = None,
+               **options: Any):
+    """Build (or read) the deployment package for ``spec``; local only. None for images.
+    ``options`` go to build_package (use_cache, check, include)."""
     if spec.package_type == "Image":
         return None
     if spec.zip_file is not None:
@@ -272,7 +274,7 @@ def build_code(spec: FunctionSpec, *, runtime: str | None = None, architecture: 
 
     return build_package(spec.source, requirements=spec.requirements, runtime=runtime or spec.runtime,
                          architecture=architecture or spec.architecture or "x86_64",
-                         exclude=tuple(spec.exclude), handler=spec.handler)
+                         exclude=tuple(spec.exclude), handler=spec.handler, **options)
 
 
 def direct_upload_limit() -> int:
@@ -1043,6 +1045,7 @@ def plan_deploy(aws: AwsSession, project: ProjectConfig | None = None, *, spec: 
                 canary: float | None = None, code_only: bool = False, config_only: bool = False,
                 areas: set[str] | None = None, show_secrets: bool = False,
                 version_description: str | None = None, build: bool = True,
+                build_options: dict | None = None,
                 function: dict | None = None, missing_hint: str | None = None) -> DeployPlan:
     """Compute the deploy plan: local checks and packaging first, then read-only AWS calls.
 
@@ -1063,7 +1066,7 @@ def plan_deploy(aws: AwsSession, project: ProjectConfig | None = None, *, spec: 
         else:
             areas = set(ALL_AREAS)
     if package is None and build and "code" in areas and spec.package_type == "Zip":
-        package = build_code(spec)                      # local: before any AWS call
+        package = build_code(spec, **(build_options or {}))   # local: before any AWS call
     ctx = DeployContext(aws=aws, project=project, function_name=spec.name, current=None,
                         options={"spec": spec, "package": package, "publish": publish, "alias": alias,
                                  "canary": canary, "code_only": code_only, "config_only": config_only,

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from lambdactl.core.deps import normalize_arch  # noqa: F401 - also used as layers.normalize_arch
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 
 LAYER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,140}$")
@@ -103,11 +104,6 @@ class LayerSpec:
 
     def default_out(self) -> Path:
         return self.root / ".lambdactl" / "layers" / f"{self.name}.zip"
-
-
-def normalize_arch(a: str) -> str:
-    """Common aliases (aarch64, amd64, x86-64) → Lambda's architecture names."""
-    return {"aarch64": "arm64", "amd64": "x86_64", "x86-64": "x86_64"}.get(a, a)
 
 
 def resolve_spec(name: str | None, *, requirements: str | None = None, zip_file: str | None = None,
@@ -275,22 +271,27 @@ def _link_or_copy(src: str, dst: str) -> str:
 def _stage(site: Path, stage_root: Path) -> Path:
     """Lay ``site`` out as ``<stage_root>/tree/python/...`` (hard links); returns the tree."""
     tree = stage_root / "tree"
+    os.mkdir(tree, 0o700)
     shutil.copytree(site, tree / "python", symlinks=True, copy_function=_link_or_copy)
     return tree
 
 
 def _staged_tree(deps_res, cache_root: Path, use_cache: bool) -> tuple[Path, Path | None]:
-    """(tree to zip, temporary directory to remove afterwards or None)."""
+    """(tree to zip, temporary directory to remove afterwards or None). The layer cache is
+    private: directories 0700, the marker 0600 (the staged files are hard links of the
+    dependency cache's, which are 0600/0700 already)."""
+    from lambdactl.core.zipbuild import private_dir, write_private
+
     if use_cache and not deps_res.temporary:
         final = cache_root / "layers" / deps_res.key[:32]
         if (final / STAGE_MARKER).is_file() and (final / "tree" / "python").is_dir():
             return final / "tree", None
         work: Path | None = None
         try:
-            (cache_root / "layers").mkdir(parents=True, exist_ok=True)
+            private_dir(private_dir(cache_root) / "layers")
             work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_root / "layers"))
             _stage(deps_res.path, work)
-            (work / STAGE_MARKER).write_text(deps_res.key)
+            write_private(work / STAGE_MARKER, deps_res.key.encode())
             if final.exists():
                 shutil.rmtree(final, ignore_errors=True)
             os.replace(work, final)
@@ -340,7 +341,7 @@ def build_layer(spec: LayerSpec, *, out: str | os.PathLike | None = None, cache_
         tree, tmp = _staged_tree(deps_res, cache_root, use_cache)
         res = build_package(tree, runtime=runtime, architecture=arch, handler=None, out=out,
                             cache_dir=cache_root, use_cache=use_cache and tmp is None, log=log,
-                            verbose=verbose)
+                            verbose=verbose, check=False, credentials=False)   # all dependencies
         warnings = list(res.warnings)
         versions = {rt_mod.BY_NAME[r].version for r in spec.runtimes if r in rt_mod.BY_NAME}
         if (len(versions) > 1 or len(spec.architectures) > 1) and _native_files(tree):

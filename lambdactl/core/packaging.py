@@ -4,10 +4,11 @@ sandbox call :func:`build_package`).
 Public API::
 
     build_package(source, *, requirements=None, runtime=None, architecture="x86_64",
-                  exclude=(), handler=None, out=None, cache_dir=None, use_cache=True,
-                  jobs=None, progress=None, log=None, verbose=False, level=5,
-                  keep_data=True) -> PackageResult
+                  exclude=(), include=(), handler=None, out=None, cache_dir=None, use_cache=True,
+                  check=True, credentials=True, jobs=None, progress=None, log=None,
+                  verbose=False, level=None, keep_data=True) -> PackageResult
     code_sha256(data) -> str
+    withheld_note(result) -> str | None
 
 ``PackageResult.sha256`` is the base64 SHA-256 exactly as Lambda reports ``CodeSha256``, and
 ``PackageResult.data`` holds the zip bytes (unless ``keep_data=False`` with ``out``).
@@ -19,11 +20,29 @@ directories, a ``/`` inside anchors to the source root, ``!`` re-includes), plus
 dependencies of ``requirements`` installed for the target platform (:mod:`lambdactl.core.deps`).
 Symlinks are followed when they point inside the source; one pointing outside, dangling or
 looping is a UsageError naming it. Source files win over dependency files of the same name.
+``include`` patterns (gitignore syntax, ``--include``) re-include files on top of every exclude.
+
+Credentials never ship by accident (``credentials=True``, the source tree only): files in
+``.aws/`` or ``.ssh/``, ``*.pem``, ``*.key``, ``id_rsa*``, ``.npmrc``, ``.pypirc``, ``.netrc``,
+and files readable only by their owner (no group/other read bit, e.g. mode 0600; not when every
+file of the tree is like that, as after a checkout with umask 077) are left out and listed in
+``PackageResult.withheld`` (:func:`withheld_note` is the one-line note for stderr). An
+``include`` pattern or a ``!pattern`` line of ``.lambdaignore`` (or ``exclude``) brings one back.
+
+The syntax check (``check=True``): the handler module and every ``.py`` of the source tree
+(not the dependencies, nor packages vendored into it with ``pip install -t``, which a
+``*.dist-info`` at the source root lists) are byte-compiled with ``compile()`` for the target
+runtime's grammar: by ``python3.X`` from PATH in subprocesses when the runtime's version is not
+the running interpreter's, else (or when there is none) by the running interpreter. A failure is
+a UsageError naming ``file:line`` and the message, before anything is written. Contents that
+passed are remembered by content hash in the entry cache: a rebuild checks only changed files.
 
 The zip: entries sorted by name, 1980-01-01 timestamps, files 0644 (0755 when executable),
-directories 0755, Unix "made by", raw deflate (level 5) computed on all cores, with the incremental
-entry cache of :mod:`lambdactl.core.zipbuild` (keyed by path + size + mtime + content hash). An
-output that the cache wrote and whose entries are unchanged is left alone ("unchanged").
+directories 0755, Unix "made by", raw deflate (libdeflate, else zlib; see
+:mod:`lambdactl.core.zipbuild`) computed on all cores, with the incremental entry cache (keyed by
+path + size + mtime + content hash, and the backend). An output that the cache wrote and whose
+entries are unchanged is left alone ("unchanged"). A new output is written to a ``mkstemp`` file
+in the target's directory, then renamed over the target.
 
 Limits: more than 250 MB unzipped is a UsageError naming the five largest top-level entries;
 more than 50 MB zipped adds a warning (``PackageResult.warnings``).
@@ -36,6 +55,7 @@ import hashlib
 import marshal
 import os
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,6 +74,11 @@ BUILTIN_EXCLUDES = ("__pycache__/", "*.pyc", "*.pyo", ".git", ".hg", ".svn", ".v
 # (*.egg-info stays in the dependencies: importlib.metadata reads it there)
 SOURCE_ONLY_EXCLUDES = ("/venv/", "/env/", "/node_modules/.cache/", "*.egg-info/")
 IGNORE_FILE = ".lambdaignore"
+# Credential files (the source tree only; see the module doc).
+CREDENTIAL_DIRS = (".aws", ".ssh")
+CREDENTIAL_NAMES = ("*.pem", "*.key", "id_rsa*", ".npmrc", ".pypirc", ".netrc")
+_CREDENTIAL_NAME_RE = re.compile(r"(?:.*\.pem|.*\.key|id_rsa.*|\.npmrc|\.pypirc|\.netrc)\Z", re.S | re.I)
+OWNER_ONLY = "readable only by its owner"
 MAX_ZIPPED = 50 * 1024 * 1024            # direct upload limit (larger: through S3)
 MAX_UNZIPPED = 250 * 1024 * 1024         # function + layers, unzipped
 
@@ -73,6 +98,9 @@ class PackageResult:
     dependencies: list[str] = field(default_factory=list)   # distributions vendored
     dependency_files: int = 0
     deps_cached: bool | None = None  # None: no requirements; True: from the cache (pip not run)
+    withheld: list[dict] = field(default_factory=list)   # {"path", "reason"}: credentials left out
+    checked: int = 0                 # .py files compiled by the syntax check in this build
+    checker: str | None = None       # the grammar used, e.g. "python3.12"; None: no check
     pip_ran: bool = False
     compressed: int = 0              # files deflated in this build
     hashed: int = 0                  # files read and hashed (content unchanged: not recompressed)
@@ -89,11 +117,29 @@ class PackageResult:
                 "requirements": self.requirements, "dependencies": self.dependencies,
                 "deps_cached": self.deps_cached, "pip_ran": self.pip_ran,
                 "compressed": self.compressed, "hashed": self.hashed, "reused": self.reused,
-                "status": self.status, "seconds": round(self.seconds, 3), "warnings": self.warnings}
+                "status": self.status, "seconds": round(self.seconds, 3), "warnings": self.warnings,
+                "withheld": self.withheld,
+                "syntax_check": ({"grammar": self.checker, "compiled": self.checked}
+                                 if self.checker else None)}
 
 
 def code_sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def withheld_note(res) -> str | None:
+    """The one-line stderr note naming the credential files a build left out (None: none)."""
+    withheld = getattr(res, "withheld", None) or []
+    if not withheld:
+        return None
+    shown = []
+    for w in withheld[:5]:
+        shown.append(w["path"] + (f" ({OWNER_ONLY})" if w["reason"] == OWNER_ONLY else ""))
+    more = f" and {len(withheld) - 5} more" if len(withheld) > 5 else ""
+    n = len(withheld)
+    return (f"note: left out {n} file{'s' if n != 1 else ''} that may hold credentials: "
+            f"{', '.join(shown)}{more} (to ship one on purpose: --include PATTERN, or a '!PATTERN' "
+            f"line in {IGNORE_FILE})")
 
 
 # --- ignore rules (gitignore syntax) --------------------------------------------------------
@@ -155,6 +201,7 @@ class IgnoreRules:
         self.rules: list[_Rule] = []
         self._fast: dict[bool, tuple] = {}
         self._memo: dict[bool, dict[str, bool]] = {False: {}, True: {}}
+        self.includes: IgnoreRules | None = None   # what brings a credential file back (see below)
 
     def add(self, pattern: str, *, source_only: bool = False, origin: str = "exclude") -> None:
         p = pattern.strip()
@@ -238,18 +285,49 @@ class IgnoreRules:
         return result
 
 
-def ignore_rules(source: Path, exclude: Iterable[str] = ()) -> IgnoreRules:
+    def included(self, rel: str) -> bool:
+        """For an include list (patterns without ``!``): does a pattern match the file ``rel``
+        or one of the directories it is in?"""
+        if self.excluded(rel, False):
+            return True
+        i = rel.rfind("/")
+        while i > 0:
+            if self.excluded(rel[:i], True):
+                return True
+            i = rel.rfind("/", 0, i)
+        return False
+
+
+def ignore_rules(source: Path, exclude: Iterable[str] = (), include: Iterable[str] = ()) -> IgnoreRules:
+    """Built-in excludes, then ``exclude``, then the source's .lambdaignore, then ``include``
+    (as ``!`` rules: they win). ``rules.includes`` holds the patterns that bring a credential
+    file back: ``include`` and every ``!`` line of ``exclude`` and .lambdaignore."""
     rules = IgnoreRules()
+    includes = IgnoreRules()
     for p in BUILTIN_EXCLUDES:
         rules.add(p, origin="built-in excludes")
     for p in SOURCE_ONLY_EXCLUDES:
         rules.add(p, source_only=True, origin="built-in excludes")
     for p in exclude:
         rules.add(p, origin="exclude")
+        if p.strip().startswith("!"):
+            includes.add(p.strip()[1:], origin="exclude")
     ign = source / IGNORE_FILE
     if ign.is_file():
         for line in ign.read_text(errors="replace").splitlines():
             rules.add(line, origin=str(ign))
+            if line.strip().startswith("!"):
+                includes.add(line.strip()[1:], origin=str(ign))
+    for p in include:
+        q = p.strip()
+        if q.startswith("!"):
+            raise UsageError(f"--include {p!r}: an include pattern cannot start with '!'",
+                             hint="to leave files out use --exclude PATTERN")
+        if not q:
+            continue
+        rules.add("!" + q, origin="--include")
+        includes.add(q, origin="--include")
+    rules.includes = includes if includes.rules else None
     return rules
 
 
@@ -287,21 +365,35 @@ def _check_link(e, rel: str, root_real: str, disp) -> str:
 
 
 def collect(root: Path, rules: IgnoreRules, *, deps: bool = False, shown: str | None = None,
-            skip: set[tuple[int, int]] = frozenset()) -> list[FileItem]:
+            skip: set[tuple[int, int]] = frozenset(), credentials: bool = False,
+            withheld: list[dict] | None = None) -> list[FileItem]:
     """The files under ``root`` that go into the zip (unsorted). ``skip``: (dev, ino) of files
     never to include (the output zip, the project file). A bad symlink is a UsageError naming
-    it (the first one in name order, whatever order the file system lists entries in)."""
+    it (the first one in name order, whatever order the file system lists entries in).
+    ``credentials``: leave credential files out (see the module doc), appending
+    ``{"path", "reason"}`` records to ``withheld``."""
     try:
-        return _collect(root, rules, deps=deps, shown=shown, skip=skip, ordered=False)
+        got, held = _collect(root, rules, deps=deps, shown=shown, skip=skip, ordered=False,
+                             credentials=credentials)
     except UsageError:
-        return _collect(root, rules, deps=deps, shown=shown, skip=skip, ordered=True)
+        got, held = _collect(root, rules, deps=deps, shown=shown, skip=skip, ordered=True,
+                             credentials=credentials)
+    if withheld is not None:
+        withheld.extend(sorted(held, key=lambda w: w["path"]))
+    return got
 
 
 def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
-             skip: set[tuple[int, int]], ordered: bool) -> list[FileItem]:
+             skip: set[tuple[int, int]], ordered: bool, credentials: bool
+             ) -> tuple[list[FileItem], list[dict]]:
     root_real = os.path.realpath(root)
     shown = shown if shown is not None else str(root)
     files: list[FileItem] = []
+    held: list[dict] = []               # credential files left out
+    owner_only: list[FileItem] = []     # files readable only by their owner (decided at the end)
+    shared = 0                          # files readable by group or others
+    guard = credentials and not deps
+    includes = rules.includes
 
     def disp(rel: str) -> str:
         return os.path.join(shown, rel) if shown not in ("", ".") else rel
@@ -310,17 +402,21 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
     append = files.append
     sep = os.sep
     key_prefix = "\0" if deps else ""
-    stack: list[tuple[str, str, tuple[str, ...]]] = [(str(root), "", (root_real,))]
+    cred_tails = {a + b + c + d for a in "." for b in "pP" for c in "eE" for d in "mM"} | \
+        {a + b + c + d for a in "." for b in "kK" for c in "eE" for d in "yY"}
+    # (directory, its arc prefix, real paths of the chain (loop check), credential dir or "")
+    stack: list[tuple[str, str, tuple[str, ...], str]] = [(str(root), "", (root_real,), "")]
     push = stack.append
     while stack:
-        dirpath, prefix, chain = stack.pop()
+        dirpath, prefix, chain, cred_dir = stack.pop()
         try:
             entries = list(os.scandir(dirpath))
         except OSError as exc:
             raise UsageError(f"cannot read directory {disp(prefix) or shown}: {exc.strerror}")
         if ordered:
             entries.sort(key=lambda e: e.name)
-        mark_files, mark_stack = len(files), len(stack)
+        mark_files, mark_stack, mark_held, mark_owner = len(files), len(stack), len(held), len(owner_only)
+        mark_shared = shared
         venv = False
         try:
             for e in entries:
@@ -335,6 +431,7 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
                     is_dir = False
                 if excluded(rel, name, is_dir):
                     continue
+                sub_cred = cred_dir or (rel if guard and is_dir and name in CREDENTIAL_DIRS else "")
                 if e.is_symlink():
                     real = _check_link(e, rel, root_real, disp)
                     if is_dir:
@@ -342,10 +439,10 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
                             raise UsageError(f"symlink {disp(rel)} loops (it points to {os.readlink(e.path)}, "
                                              f"a directory that contains it)",
                                              hint="remove the link or exclude it")
-                        push((e.path, rel + "/", chain + (real,)))
+                        push((e.path, rel + "/", chain + (real,), sub_cred))
                         continue
                 elif is_dir:
-                    push((e.path, rel + "/", chain + (chain[-1] + sep + name,)))
+                    push((e.path, rel + "/", chain + (chain[-1] + sep + name,), sub_cred))
                     continue
                 try:
                     if not e.is_file():
@@ -360,8 +457,28 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
                         rel.encode("utf-8")
                     except UnicodeEncodeError:
                         raise UsageError(f"file name is not valid UTF-8: {disp(rel)!r}", hint="rename the file")
-                append(FileItem(rel, e.path, st.st_size, st.st_mtime_ns, 0o755 if st.st_mode & 0o111 else 0o644,
-                                key_prefix + rel if deps else rel))
+                mode = st.st_mode
+                item = FileItem(rel, e.path, st.st_size, st.st_mtime_ns, 0o755 if mode & 0o111 else 0o644,
+                                key_prefix + rel if deps else rel)
+                if guard:
+                    reason = None
+                    if cred_dir:
+                        reason = f"in {cred_dir}/"
+                    elif (name[-4:] in cred_tails or name[0] in ".iI") \
+                            and _CREDENTIAL_NAME_RE.match(name):
+                        reason = "credential file name"
+                    if mode & 0o044:
+                        shared += 1
+                    elif reason is None:
+                        owner_only.append(item)
+                        continue
+                    if reason is not None:
+                        if includes is not None and includes.included(rel):
+                            append(item)
+                        else:
+                            held.append({"path": rel, "reason": reason})
+                        continue
+                append(item)
         except UsageError:
             if not (prefix and not deps and any(e.name == "pyvenv.cfg" for e in entries)):
                 raise
@@ -369,7 +486,19 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
         if venv:
             del files[mark_files:]
             del stack[mark_stack:]
-    return files
+            del held[mark_held:]
+            del owner_only[mark_owner:]
+            shared = mark_shared
+    if owner_only:
+        if not shared:                  # every file is owner-only (umask 077): no signal
+            files.extend(owner_only)
+        else:
+            for it in owner_only:
+                if includes is not None and includes.included(it.arc):
+                    files.append(it)
+                else:
+                    held.append({"path": it.arc, "reason": OWNER_ONLY})
+    return files, held
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -390,11 +519,21 @@ def handler_candidates(handler: str, runtime: str | None) -> list[str]:
     return python + node
 
 
-def check_handler(handler: str, runtime: str | None, names) -> None:
-    """UsageError unless the handler's module is among ``names`` (a set or dict of zip names)."""
+def check_handler(handler: str, runtime: str | None, names, withheld: Iterable[dict] = (),
+                  shown: str | None = None) -> None:
+    """UsageError unless the handler's module is among ``names`` (a set or dict of zip names);
+    a module left out as a credential (``withheld``) says so."""
     cands = handler_candidates(handler, runtime)
     if any(c in names for c in cands):
         return
+    held = {w["path"]: w["reason"] for w in withheld}
+    hit = next((c for c in cands if c in held), None)
+    if hit is not None:
+        where = os.path.join(shown, hit) if shown not in (None, "", ".") else hit
+        fix = f"chmod 644 {where}, or " if held[hit] == OWNER_ONLY else ""
+        raise UsageError(f"handler {handler!r}: {hit} was left out of the package as a possible "
+                         f"credential ({held[hit]})",
+                         hint=f"{fix}ship it on purpose with --include {hit} (or a '!{hit}' line in {IGNORE_FILE})")
     module = handler.rsplit(".", 1)[0].replace(".", "/")
     if runtime is None or runtime.startswith("python"):   # compiled extension modules
         pref = module + "."
@@ -405,6 +544,226 @@ def check_handler(handler: str, runtime: str | None, names) -> None:
     raise UsageError(f"handler {handler!r}: {cands[0]} is not in the package (top level: {listing})",
                      hint=f"fix [function] handler (or --handler), or point --source at the directory "
                           f"that contains {cands[0]}")
+
+
+# --- the syntax check ------------------------------------------------------------------------
+
+CHECK_INPROC_BYTES = 256 * 1024      # less source than this, for the running interpreter: in-process
+CHECK_CHUNK_BYTES = 1024 * 1024      # about this much source per checker subprocess (up to --jobs)
+
+# Run by the target interpreter (``python3.X -I -S -c``): paths on stdin (NUL-separated), one
+# [index, content sha256 (32 hex), line or None, message or None] per path on stdout (JSON).
+CHECK_SCRIPT = r"""
+import hashlib, json, sys, warnings
+warnings.simplefilter("ignore")
+out = []
+for i, p in enumerate(sys.stdin.buffer.read().split(b"\0")[:-1]):
+    try:
+        with open(p, "rb") as f:
+            src = f.read()
+    except OSError as e:
+        out.append([i, None, 0, "cannot read it: %s" % e.strerror])
+        continue
+    d = hashlib.sha256(src).hexdigest()[:32]
+    try:
+        compile(src, p.decode("utf-8", "replace"), "exec", dont_inherit=True)
+    except SyntaxError as e:
+        out.append([i, d, e.lineno or 0, e.msg or "invalid syntax"])
+    except Exception as e:
+        out.append([i, d, 0, "%s: %s" % (type(e).__name__, e)])
+    else:
+        out.append([i, d, None, None])
+sys.stdout.write(json.dumps(out))
+"""
+
+
+@dataclass
+class SyntaxChecker:
+    """Which grammar checks the source: ``exe`` runs the check in subprocesses (None: the
+    running interpreter, in-process for small amounts)."""
+    grammar: str                 # e.g. "python3.12"
+    target: str                  # the runtime's, e.g. "python3.12"
+    exe: str | None
+    signature: str               # the cache key of the results
+
+    @property
+    def exact(self) -> bool:
+        return self.grammar == self.target
+
+
+def syntax_checker(runtime: str | None) -> SyntaxChecker | None:
+    """The checker for ``runtime`` (None for a runtime that is not Python). ``python3.X`` is
+    looked up on PATH when the running interpreter is another version."""
+    from lambdactl.core import runtimes
+
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if runtime is None:
+        version = running
+    else:
+        rt = runtimes.BY_NAME.get(runtime)
+        if rt is None or rt.family != "python":
+            return None
+        version = rt.version
+    here = f"python{running}|{sys.version}|{sys.executable}"
+    if version == running:
+        return SyntaxChecker(f"python{version}", f"python{version}", None, here)
+    import shutil
+
+    exe = shutil.which(f"python{version}")
+    if exe:
+        try:
+            st = os.stat(exe)
+            return SyntaxChecker(f"python{version}", f"python{version}", exe,
+                                 f"python{version}|{os.path.realpath(exe)}|{st.st_size}|{st.st_mtime_ns}")
+        except OSError:
+            pass
+    return SyntaxChecker(f"python{running}", f"python{version}", None, here + f"|for {version}")
+
+
+def _check_inproc(paths: list[str]) -> list[list]:
+    import warnings
+
+    out: list[list] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, p in enumerate(paths):
+            try:
+                with open(p, "rb") as f:
+                    src = f.read()
+            except OSError as exc:
+                out.append([i, None, 0, f"cannot read it: {exc.strerror}"])
+                continue
+            d = hashlib.sha256(src).hexdigest()[:32]
+            try:
+                compile(src, p, "exec", dont_inherit=True)
+            except SyntaxError as exc:
+                out.append([i, d, exc.lineno or 0, exc.msg or "invalid syntax"])
+            except Exception as exc:  # noqa: BLE001 - null bytes, recursion: reported, not raised
+                out.append([i, d, 0, f"{type(exc).__name__}: {exc}"])
+            else:
+                out.append([i, d, None, None])
+    return out
+
+
+class _CheckRun:
+    """A syntax check under way: subprocesses started at once (they run while the zip is
+    compressed), or the in-process check run by :meth:`wait`."""
+
+    def __init__(self, checker: SyntaxChecker, paths: list[str], sizes: list[int], jobs: int | None):
+        self.checker = checker
+        self.paths = paths
+        self.procs: list[tuple[list[int], object]] = []
+        total = sum(sizes)
+        if checker.exe is None and total <= CHECK_INPROC_BYTES:
+            return
+        import subprocess
+
+        k = max(1, min(jobs or os.cpu_count() or 1, -(-total // CHECK_CHUNK_BYTES), len(paths)))
+        groups: list[list[int]] = [[] for _ in range(k)]
+        load = [0] * k
+        for i in sorted(range(len(paths)), key=lambda i: -sizes[i]):
+            g = load.index(min(load))
+            groups[g].append(i)
+            load[g] += sizes[i] + 2048
+        cmd = [checker.exe or sys.executable, "-I", "-S", "-c", CHECK_SCRIPT]
+        try:
+            for g in groups:
+                proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+                self.procs.append((g, proc))
+            for g, proc in self.procs:
+                proc.stdin.write(b"".join(os.fsencode(paths[i]) + b"\0" for i in g))
+                proc.stdin.close()
+        except OSError:
+            self._fallback()
+
+    def _fallback(self) -> None:
+        """The interpreter could not be run: check with the running one instead."""
+        self.close()
+        self.procs = []
+        if self.checker.exe is not None:
+            running = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+            self.checker = SyntaxChecker(running, self.checker.target, None,
+                                         f"{running}|{sys.version}|{sys.executable}|for {self.checker.target}")
+
+    def close(self) -> None:
+        for _g, proc in self.procs:
+            try:
+                proc.kill()
+                proc.wait()
+            except OSError:
+                pass
+
+    def wait(self) -> list[list]:
+        """[[index into paths, digest (hex) or None, line or None (ok), message], ...]"""
+        import json
+
+        if not self.procs:
+            return _check_inproc(self.paths)
+        results: list[list] = []
+        try:
+            for g, proc in self.procs:
+                out = proc.stdout.read()
+                proc.stdout.close()
+                if proc.wait() != 0:
+                    raise ValueError("checker failed")
+                for r in json.loads(out):
+                    r[0] = g[r[0]]
+                    results.append(r)
+        except (ValueError, OSError, IndexError, TypeError):
+            self._fallback()
+            return _check_inproc(self.paths)
+        finally:
+            self.close()
+        return results
+
+
+def vendored_tops(records: Iterable[str]) -> set[str]:
+    """Top-level names of the packages vendored into the source with ``pip install -t``, from
+    ``records`` (paths of the ``<dist>.dist-info/RECORD`` files at its root): dependencies, not
+    checked."""
+    tops: set[str] = set()
+    for path in records:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            head = line.split(",", 1)[0].strip().strip('"').split("/", 1)[0]
+            if head and head != ".." and not head.endswith((".dist-info", ".data")):
+                tops.add(head)
+    return tops
+
+
+def _vendored(items: dict[str, FileItem], cache) -> set[str]:
+    """:func:`vendored_tops` of the source's root ``*.dist-info/RECORD`` files, remembered in the
+    entry cache while those files are unchanged (by size and mtime)."""
+    recs = tuple((n, items[n].size, items[n].mtime_ns) for n in sorted(
+        n for n in items if n[-7:] == "/RECORD" and n.count("/") == 1 and n.endswith(".dist-info/RECORD")
+        and items[n].key[:1] != "\0"))
+    memo = cache.memo.get("vendored")
+    if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == recs:
+        return set(memo[1])
+    tops = vendored_tops(items[arc].path for arc, _, _ in recs)
+    cache.remember("vendored", (recs, tuple(sorted(tops))))
+    return tops
+
+
+def _syntax_error(errors: list[tuple[str, int, str]], checker: SyntaxChecker, disp) -> UsageError:
+    errors.sort()
+    arc, line, msg = errors[0]
+    loc = f"{disp(arc)}:{line}" if line else disp(arc)
+    grammar = f"{checker.grammar} grammar" if checker.exact else \
+        f"{checker.grammar} grammar: no {checker.target} on PATH"
+    more = ""
+    if len(errors) > 1:
+        rest = [f"{disp(a)}:{ln}" if ln else disp(a) for a, ln, _ in errors[1:4]]
+        more = (f"; {len(errors) - 1} more file{'s' if len(errors) > 2 else ''} with errors: "
+                f"{', '.join(rest)}{', ...' if len(errors) > 4 else ''}")
+    return UsageError(f"syntax error in {loc}: {msg} ({grammar}){more}",
+                      hint="fix the file, or leave it out (.lambdaignore or --exclude); "
+                           "--no-check skips the check")
 
 
 def top_level_sizes(items: Iterable[FileItem]) -> list[tuple[str, int]]:
@@ -423,29 +782,33 @@ def _mb(n: int) -> str:
 # --- the build ---------------------------------------------------------------------------------
 
 def build_package(source, *, requirements=None, runtime=None, architecture="x86_64", exclude=(),
-                  handler=None, out=None, cache_dir=None, use_cache: bool = True, jobs: int | None = None,
+                  include=(), handler=None, out=None, cache_dir=None, use_cache: bool = True,
+                  check: bool = True, credentials: bool = True, jobs: int | None = None,
                   progress: Callable[[int, int], None] | None = None,
                   log: Callable[[str], None] | None = None, verbose: bool = False,
-                  level: int = zipbuild.LEVEL, keep_data: bool = True) -> PackageResult:
+                  level: int | None = zipbuild.LEVEL, keep_data: bool = True) -> PackageResult:
     """Build the deployment zip (see the module doc). ``progress(done_bytes, total_bytes)`` is
     called while files are compressed; ``log(line)`` receives progress lines (pip).
     ``keep_data=False`` (only with ``out``): leave ``PackageResult.data`` None, which lets an
-    unchanged rebuild skip reading the zip back."""
+    unchanged rebuild skip reading the zip back. ``check=False`` skips the syntax check,
+    ``credentials=False`` the credential guard (a layer's tree is all dependencies)."""
 
     gc_was_enabled = gc.isenabled()
     gc.disable()        # allocation-heavy, no cycles: the collector would only cost time
     try:
         return _build_package(source, requirements=requirements, runtime=runtime,
-                              architecture=architecture, exclude=exclude, handler=handler, out=out,
-                              cache_dir=cache_dir, use_cache=use_cache, jobs=jobs, progress=progress,
+                              architecture=architecture, exclude=exclude, include=include,
+                              handler=handler, out=out, cache_dir=cache_dir, use_cache=use_cache,
+                              check=check, credentials=credentials, jobs=jobs, progress=progress,
                               log=log, verbose=verbose, level=level, keep_data=keep_data)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _build_package(source, *, requirements, runtime, architecture, exclude, handler, out, cache_dir,
-                   use_cache, jobs, progress, log, verbose, level, keep_data) -> PackageResult:
+def _build_package(source, *, requirements, runtime, architecture, exclude, include, handler, out,
+                   cache_dir, use_cache, check, credentials, jobs, progress, log, verbose, level,
+                   keep_data) -> PackageResult:
     from lambdactl.core import deps as deps_mod
     from lambdactl.core import runtimes
 
@@ -463,7 +826,7 @@ def _build_package(source, *, requirements, runtime, architecture, exclude, hand
         raise UsageError("vendoring requirements needs the target runtime",
                          hint=f"pass --runtime (e.g. {runtimes.DEFAULT_RUNTIME}) or set [function] runtime")
     cache_root = Path(cache_dir) if cache_dir else deps_mod.default_cache_dir()
-    rules = ignore_rules(src, exclude)
+    rules = ignore_rules(src, exclude, include)
 
     skip: set[tuple[int, int]] = set()
     out_path = Path(out) if out else None
@@ -474,7 +837,8 @@ def _build_package(source, *, requirements, runtime, architecture, exclude, hand
         except OSError:
             pass
 
-    items = {it.arc: it for it in collect(src, rules, skip=skip)}
+    withheld: list[dict] = []
+    items = {it.arc: it for it in collect(src, rules, skip=skip, credentials=credentials, withheld=withheld)}
     timings = {"walk": time.perf_counter() - t0}
     deps_res = None
     if requirements is not None:
@@ -491,7 +855,8 @@ def _build_package(source, *, requirements, runtime, architecture, exclude, hand
         return _build(src, items, deps_res, dep_files, runtime=runtime, architecture=architecture,
                       handler=handler, out_path=out_path, cache_root=cache_root, use_cache=use_cache,
                       jobs=jobs, progress=progress, level=level, requirements=requirements, t0=t0,
-                      timings=timings, keep_data=keep_data or out_path is None)
+                      timings=timings, keep_data=keep_data or out_path is None, withheld=withheld,
+                      check=check)
     finally:
         if deps_res is not None:
             deps_res.cleanup()
@@ -499,14 +864,22 @@ def _build_package(source, *, requirements, runtime, architecture, exclude, hand
 
 def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, runtime, architecture,
            handler, out_path, cache_root: Path, use_cache: bool, jobs, progress, level, requirements,
-           t0: float, timings: dict, keep_data: bool) -> PackageResult:
+           t0: float, timings: dict, keep_data: bool, withheld: list[dict], check: bool) -> PackageResult:
     def mark(phase: str) -> None:
         now = time.perf_counter()
         timings[phase] = now - mark.last
         mark.last = now
     mark.last = time.perf_counter()
+    shown = str(src)
+
+    def disp(arc: str) -> str:
+        if items.get(arc) is not None and items[arc].key[:1] == "\0":
+            return "(dependencies)/" + arc
+        return os.path.join(shown, arc) if shown not in ("", ".") else arc
+
     if handler:
-        check_handler(handler, runtime, items)
+        check_handler(handler, runtime, items, withheld, shown)
+    checker = syntax_checker(runtime) if check else None
     total = 0
     for it in items.values():
         total += it.size
@@ -530,22 +903,44 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
     cache_dir = None
     if use_cache:
         key = hashlib.sha256(os.path.realpath(src).encode()).hexdigest()[:24]
-        cache_dir = cache_root / "entries" / key
+        try:
+            cache_dir = zipbuild.private_dir(zipbuild.private_dir(cache_root) / "entries") / key
+        except OSError:
+            cache_dir = None
     mark("plan")
     cache = zipbuild.EntryCache.open(cache_dir, level)
     mark("cache_load")
     try:
         jobs_list: list[zipbuild.Job] = []
         digests: dict[str, bytes] = {}
-        lookup = cache.lookup
+        stat_of, blobs, Job = cache.stats.get, cache.blobs, zipbuild.Job     # cache.lookup, inlined
         for n in names:
             it = items[n]
-            d = lookup(it.key, it.size, it.mtime_ns)
-            if d is None:
-                jobs_list.append(zipbuild.Job(n, it.path, it.size))
+            rec = stat_of(it.key)
+            if rec is not None and rec[1] == it.mtime_ns and rec[0] == it.size and rec[2] in blobs:
+                digests[n] = rec[2]
             else:
-                digests[n] = d
+                jobs_list.append(Job(n, it.path, it.size))
         reused = len(digests)
+        run = None
+        to_check: list[str] = []
+        if checker is not None:
+            ok = cache.checked(checker.signature)
+            handler_files = set(handler_candidates(handler, runtime)) if handler else set()
+            known = digests.get
+            todo = [n for n in names if n[-3:] == ".py" and known(n) not in ok]
+            vendored = _vendored(items, cache) if todo else set()
+            for n in todo:
+                if n not in handler_files:
+                    if items[n].key[:1] == "\0":
+                        continue            # a dependency
+                    if vendored and (n[:n.find("/")] if "/" in n else n) in vendored:
+                        continue
+                to_check.append(n)
+            if to_check:
+                run = _CheckRun(checker, [items[n].path for n in to_check],
+                                [items[n].size for n in to_check], jobs)
+        mark("plan_check")
         work_total = sum(j.size for j in jobs_list)
         done = 0
 
@@ -559,7 +954,13 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
             results = zipbuild.compress_jobs(jobs_list, level=level, known=cache.has, workers=jobs,
                                              progress=tick if progress else None)
         except OSError as exc:
+            if run is not None:
+                run.close()
             raise OperationError(f"cannot read {exc.filename}: {exc.strerror}")
+        except BaseException:
+            if run is not None:
+                run.close()
+            raise
         mark("compress")
         compressed = hashed = 0
         fresh: dict[str, zipbuild.Compressed] = {}
@@ -572,6 +973,26 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
                 fresh[n] = comp
             digests[n] = comp.digest
             cache.add(it.key, it.size, it.mtime_ns, comp)
+
+        if run is not None:
+            errors: list[tuple[str, int, str]] = []
+            passed = 0
+            for i, hexd, line, msg in run.wait():
+                n = to_check[i]
+                if line is None:
+                    if hexd is not None and bytes.fromhex(hexd) == digests.get(n):
+                        ok.add(digests[n])
+                        passed += 1
+                else:
+                    errors.append((n, line, msg))
+            checker = run.checker
+            if passed:
+                cache.mark_checked()
+            mark("check")
+            if errors:
+                cache.prepare(it.key for it in items.values())     # keep the work done
+                cache.commit()
+                raise _syntax_error(errors, checker, disp)
 
         entries: list[tuple] = []
         append = entries.append
@@ -650,6 +1071,7 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
         requirements=str(requirements) if requirements is not None else None,
         dependencies=deps_res.packages if deps_res else [], dependency_files=dep_files,
         deps_cached=(deps_res.cached if deps_res else None), pip_ran=bool(deps_res and deps_res.pip_ran),
+        withheld=withheld, checked=len(to_check), checker=checker.grammar if checker else None,
         compressed=compressed, hashed=hashed, reused=reused, status=status,
         seconds=time.perf_counter() - t0, warnings=warnings, timings=timings)
 
@@ -682,11 +1104,26 @@ def _writev(fd: int, chunks: list) -> None:
                 rest = rest[os.write(fd, rest):]
 
 
+def _umask() -> int:
+    """The process umask (read without changing it where /proc tells it)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write(path: Path, chunks: list, size: int, *, in_place: bool = False, sha=None) -> str:
     """Write the zip (``chunks``, ``size`` bytes in all); leave an identical existing file
     alone ("unchanged"; ``sha()`` gives the new zip's CodeSha256 for that comparison).
 
-    A new file is written to a temporary name and renamed over ``path`` (atomic). ``in_place``
+    A new file is written to a ``mkstemp`` file (O_EXCL, 0600) in the target's directory, given
+    the mode a new file gets (0666 less the umask) and renamed over ``path`` (atomic). ``in_place``
     (the file is the one the last build wrote, by its stat): overwrite it where it is, which on
     ext4 and friends is several times faster than allocating a new file and freeing the old;
     an interrupted overwrite removes the file rather than leave a torn zip behind."""
@@ -713,11 +1150,13 @@ def _write(path: Path, chunks: list, size: int, *, in_place: bool = False, sha=N
                     pass
                 raise
             return "written"
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
             try:
                 _writev(fd, chunks)
+                os.fchmod(fd, 0o666 & ~_umask())
             finally:
                 os.close(fd)
             os.replace(tmp, path)
