@@ -14,6 +14,13 @@ rule, a log group with a 7-day retention, an SNS topic. Every case asserts:
   what that command group could touch) equals the state arranged, and the project directory
   (files and their bytes) is unchanged.
 
+Every range is tested at both edges (the value just outside here, the edge itself accepted in
+``test_valid_edges_are_accepted``), for the flags and the project-file keys.
+
+The ``invoke-missing-function`` and ``invoke-missing-alias`` cases need lambdactl's moto fidelity
+fix (core/motofixes.py): moto 5.2's Docker-less invoke answers 200 for a missing function or
+qualifier, AWS answers 404 ResourceNotFoundException.
+
 Tool defects this suite found were fixed in the tool.
 """
 from __future__ import annotations
@@ -671,6 +678,157 @@ CASES += [
 ]
 
 
+# --- both edges of every range: the value just outside is refused ------------------------------------
+#
+# A mutation review changed deploy's `value > hi` into `value >= hi` (memory 10240, timeout 900,
+# ephemeral storage 10240 refused) and no test noticed: every range is tested at both edges, the
+# value just outside here (exit 2, nothing changed), the edge itself in test_valid_edges_are_accepted
+# below — for the flags and for the project-file keys.
+
+LAYERS5 = [f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:l{i}:1" for i in range(1, 7)]
+SUBNETS = [f"subnet-{i:08x}" for i in range(17)]
+SGS = [f"sg-{i:08x}" for i in range(6)]
+NEW = ["create", "newfn", "--zip", "good.zip", "--runtime", "python3.12", "--handler", "app.handler"]
+SQS = ["trigger", "add", "fixed", "sqs", "--queue", Q_ARN]
+SHIFT = ["alias", "shift", "fixed", "live", "--to", "2", "--yes"]
+# The world's function keeps STAGE=prod (9 bytes): 'config --env' merges into it.
+BIG_MERGED = "x" * (4096 - 9 - len("BIG") + 1)
+BIG_ALONE = "x" * (4096 - len("BIG") + 1)
+
+
+def toml_trigger(body: str) -> dict[str, bytes]:
+    return toml(tail="[[triggers]]\n" + body + "\n")
+
+
+RANGE_CASES = [
+    # [function] memory 128..10240, timeout 1..900, ephemeral_storage 512..10240: create and config
+    case("edge-create-memory-127", NEW + ["--memory", "127"], 2, "--memory 127"),
+    case("edge-create-memory-10241", NEW + ["--memory", "10241"], 2, "--memory 10241"),
+    case("edge-create-storage-511", NEW + ["--ephemeral-storage", "511"], 2, "--ephemeral-storage 511"),
+    case("edge-create-storage-10241", NEW + ["--ephemeral-storage", "10241"], 2, "--ephemeral-storage 10241"),
+    case("edge-config-timeout-901", ["config", "fixed", "--timeout", "901"], 2, "--timeout 901"),
+    case("edge-config-storage-511", ["config", "fixed", "--ephemeral-storage", "511"], 2, "--ephemeral-storage 511"),
+    # layers: at most 5; description: at most 256 (function, version), 170 (alias); env: 4 KB
+    case("edge-config-six-layers", ["config", "fixed", "--layers", ",".join(LAYERS5)], 2, "6 layers"),
+    case("edge-create-description-257", NEW + ["--description", "d" * 257], 2, "257 characters"),
+    case("edge-config-description-257", ["config", "fixed", "--description", "d" * 257], 2, "257 characters"),
+    case("edge-publish-description-257", ["publish", "fixed", "--description", "d" * 257], 2, "description",
+         hint=True),
+    case("edge-alias-description-171", ["alias", "set", "fixed", "live", "--version", "1", "--description",
+                                        "d" * 171], 2, "171 characters"),
+    case("edge-create-env-4097", NEW + ["--env", f"BIG={BIG_ALONE}"], 2, "4097 bytes"),
+    case("edge-config-env-4097-merged", ["config", "fixed", "--env", f"BIG={BIG_MERGED}"], 2, "4097 bytes"),
+    # VPC: at most 16 subnets and 5 security groups
+    case("edge-config-17-subnets", ["config", "fixed", "--vpc-subnets", ",".join(SUBNETS),
+                                    "--vpc-security-groups", SGS[0]], 2, "17 subnets"),
+    case("edge-config-6-security-groups", ["config", "fixed", "--vpc-subnets", SUBNETS[0],
+                                           "--vpc-security-groups", ",".join(SGS)], 2, "6 security groups"),
+    # concurrency: reserved 0..100000, provisioned 1..100000, --timeout >= 1
+    case("edge-reserved-100001", ["concurrency", "set", "fixed", "--reserved", "100001"], 2, "100001"),
+    case("edge-provisioned-0", ["concurrency", "set", "fixed", "--provisioned", "0", "--qualifier", "live"], 2,
+         "--provisioned 0"),
+    case("edge-provisioned-100001", ["concurrency", "set", "fixed", "--provisioned", "100001", "--qualifier",
+                                     "live"], 2, "--provisioned 100001"),
+    case("edge-provisioned-timeout-0", ["concurrency", "set", "fixed", "--provisioned", "1", "--qualifier", "live",
+                                        "--wait", "--timeout", "0"], 2, "--timeout 0", hint=False),
+    # event sources: batch 1..10000 (SQS over 10 needs a window, FIFO at most 10), window 0..300
+    case("edge-sqs-window-negative", SQS + ["--window", "-1"], 2, "--window -1"),
+    case("edge-sqs-batch-11-needs-window", SQS + ["--batch-size", "11"], 2, "--window"),
+    case("edge-sqs-fifo-batch-11", ["trigger", "add", "fixed", "sqs", "--queue", Q_ARN + ".fifo", "--batch-size", "11",
+                                    "--window", "1"], 2, "FIFO"),
+    case("edge-kinesis-batch-0", ["trigger", "add", "fixed", "kinesis", "--stream", "clicks", "--batch-size", "0"],
+         2, "--batch-size 0"),
+    case("edge-kinesis-batch-10001", ["trigger", "add", "fixed", "kinesis", "--stream", "clicks", "--batch-size",
+                                      "10001"], 2, "--batch-size 10001"),
+    case("edge-kinesis-window-301", ["trigger", "add", "fixed", "kinesis", "--stream", "clicks", "--window", "301"],
+         2, "--window 301"),
+    case("edge-dynamodb-batch-0", ["trigger", "add", "fixed", "dynamodb", "--table", "orders", "--batch-size", "0"],
+         2, "--batch-size 0"),
+    case("edge-dynamodb-batch-10001", ["trigger", "add", "fixed", "dynamodb", "--table", "orders", "--batch-size",
+                                       "10001"], 2, "--batch-size 10001"),
+    case("edge-url-cors-max-age-negative", ["trigger", "add", "fixed", "url", "--cors", "--cors-max-age", "-1"], 2,
+         "-1"),
+    case("edge-url-cors-max-age-86401", ["trigger", "add", "fixed", "url", "--cors", "--cors-max-age", "86401"], 2,
+         "86401"),
+    # percentages: weights and shifts 0..100, steps and canaries more than 0..100, error rate 0..100
+    case("edge-weight-negative", ["alias", "set", "fixed", "live", "--version", "1", "--weight", "2=-0.01"], 2,
+         "-0.01"),
+    case("edge-weight-over-100", ["alias", "set", "fixed", "live", "--version", "1", "--weight", "2=100.01"], 2,
+         "100.01"),
+    case("edge-shift-percent-negative", SHIFT + ["--percent", "-0.01"], 2, "-0.01"),
+    case("edge-shift-percent-over-100", SHIFT + ["--percent", "100.01"], 2, "100.01"),
+    case("edge-shift-steps-0", SHIFT + ["--steps", "0,100"], 2, "'0'"),
+    case("edge-error-rate-negative", SHIFT + ["--percent", "10", "--interval", "1s", "--check-errors",
+                                              "--max-error-rate", "-1"], 2, "-1"),
+    case("edge-error-rate-over-100", SHIFT + ["--percent", "10", "--interval", "1s", "--check-errors",
+                                              "--max-error-rate", "100.01"], 2, "100.01"),
+    case("edge-canary-0", ["deploy", "--alias", "live", "--canary", "0"], 2, "--canary", files=toml()),
+    case("edge-canary-over-100", ["deploy", "--alias", "live", "--canary", "100.01"], 2, "100.01", files=toml()),
+    # async: retries 0..2 and event age 60..21600 are in the table above; logs: retention is one of
+    # CloudWatch's periods 1..3653 (0: never expire; -1 is in the table above), poll interval 0.05..60
+    case("edge-retention-4", ["logs", "retention", "fixed", "--days", "4"], 2, "4"),   # between 3 and 5
+    case("edge-retention-3654", ["logs", "retention", "fixed", "--days", "3654"], 2, "3654"),
+    case("edge-poll-interval-low", ["logs", "fixed", "--poll-interval", "0.04"], 2, "0.04", hint=False),
+    case("edge-poll-interval-high", ["logs", "fixed", "--poll-interval", "60.01"], 2, "60.01", hint=False),
+    # invoke: --repeat 1..1000, batch --concurrency 1..256
+    case("edge-repeat-1001", ["invoke", "fixed", "{}", "--repeat", "1001"], 2, "--repeat 1001"),
+    case("edge-batch-concurrency-257", ["invoke", "fixed", "--batch", "bad.jsonl", "--concurrency", "257"], 2,
+         "--concurrency 257"),
+    # init: memory 128..10240, timeout 1..900; sandbox ports 0..65535
+    case("edge-init-memory-127", ["init", "newfn", "--memory", "127", "--no-input"], 2, "127"),
+    case("edge-init-memory-10241", ["init", "newfn", "--memory", "10241", "--no-input"], 2, "10241"),
+    case("edge-init-timeout-0", ["init", "newfn", "--timeout", "0", "--no-input"], 2, "timeout"),
+    case("edge-init-timeout-901", ["init", "newfn", "--timeout", "901", "--no-input"], 2, "901"),
+    case("edge-sandbox-port-65536", ["sandbox", "start", "--port", "65536"], 2, "--port"),
+    # cron fields: minute 0-59, hour 0-23, day-of-month 1-31, month 1-12, day-of-week 1-7, year 1970-2199
+    case("edge-cron-dom-0", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 12 0 * ? *)"], 2, "field 3"),
+    case("edge-cron-month-0", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 12 ? 0 MON *)"], 2, "field 4"),
+    case("edge-cron-dow-0", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 12 ? * 0 *)"], 2, "field 5"),
+    case("edge-cron-dow-8", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 12 ? * 8 *)"], 2, "field 5"),
+    case("edge-cron-year-1969", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 12 ? * MON 1969)"], 2,
+         "field 6"),
+    case("edge-cron-year-2200", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 12 ? * MON 2200)"], 2,
+         "field 6"),
+]
+
+# The same ranges as project-file keys, through `deploy`.
+RANGE_TOML = [
+    ("memory-127", {"lambdactl.toml": BASE_TOML.replace("memory = 128", "memory = 127").encode()},
+     "function.memory"),
+    ("memory-10241", {"lambdactl.toml": BASE_TOML.replace("memory = 128", "memory = 10241").encode()},
+     "function.memory"),
+    ("storage-511", toml("ephemeral_storage = 511"), "function.ephemeral_storage"),
+    ("storage-10241", toml("ephemeral_storage = 10241"), "function.ephemeral_storage"),
+    ("description-257", toml(f'description = "{"d" * 257}"'), "function.description"),
+    ("environment-4097", toml(tail=f'[function.environment]\nBIG = "{BIG_ALONE}"\n'), "function.environment"),
+    ("vpc-17-subnets", toml(tail="[function.vpc]\nsubnets = " + json.dumps(SUBNETS) + f'\nsecurity_groups = ["{SGS[0]}"]\n'),
+     "function.vpc.subnets"),
+    ("vpc-6-security-groups", toml(tail=f'[function.vpc]\nsubnets = ["{SUBNETS[0]}"]\nsecurity_groups = '
+                                   + json.dumps(SGS) + "\n"), "function.vpc.security_groups"),
+    ("async-retries-negative", toml(tail="[function.async]\nmax_retries = -1\n"), "function.async.max_retries"),
+    ("async-retries-3", toml(tail="[function.async]\nmax_retries = 3\n"), "function.async.max_retries"),
+    ("async-age-59", toml(tail="[function.async]\nmax_event_age = 59\n"), "function.async.max_event_age"),
+    ("async-age-21601", toml(tail="[function.async]\nmax_event_age = 21601\n"), "function.async.max_event_age"),
+    ("reserved-100001", toml(tail="[concurrency]\nreserved = 100001\n"), "concurrency.reserved"),
+    ("provisioned-100001", toml(tail='[[concurrency.provisioned]]\nalias = "live"\ncount = 100001\n'),
+     "concurrency.provisioned[0].count"),
+    ("sqs-batch-10001", toml_trigger(f'type = "sqs"\nsource = "{Q_ARN}"\nbatch_size = 10001\nwindow = 1'),
+     "triggers[0].batch_size"),
+    ("sqs-window-negative", toml_trigger(f'type = "sqs"\nsource = "{Q_ARN}"\nwindow = -1'), "triggers[0].window"),
+    ("sqs-window-301", toml_trigger(f'type = "sqs"\nsource = "{Q_ARN}"\nwindow = 301'), "triggers[0].window"),
+    ("kinesis-batch-0", toml_trigger(f'type = "kinesis"\nsource = "arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks"'
+                                     "\nbatch_size = 0"), "triggers[0].batch_size"),
+    ("kinesis-batch-10001", toml_trigger(f'type = "kinesis"\nsource = "arn:aws:kinesis:{REGION}:{ACCOUNT}:'
+                                         'stream/clicks"\nbatch_size = 10001'), "triggers[0].batch_size"),
+    ("url-cors-max-age-86401", toml_trigger('type = "url"\ncors = {max_age = 86401}'), "triggers[0]"),
+    ("url-cors-max-age-negative", toml_trigger('type = "url"\ncors = {max_age = -1}'), "triggers[0]"),
+    ("schedule-year-2200", toml_trigger('type = "schedule"\nexpression = "cron(0 12 ? * MON 2200)"'),
+     "triggers[0].expression"),
+]
+CASES += RANGE_CASES
+CASES += [case(f"edge-toml-{id}", ["deploy"], 2, needle, files=files) for id, files, needle in RANGE_TOML]
+
+
 # --- the world and its snapshot -----------------------------------------------------------------
 #
 # The world is arranged once per module (a moto reset plus ~15 calls per case would make this suite
@@ -880,3 +1038,268 @@ def test_there_are_enough_cases_across_every_group():
     assert groups >= {"ls", "info", "delete", "package", "deploy", "diff", "create", "update", "config",
                       "invoke", "publish", "versions", "alias", "trigger", "permission", "concurrency",
                       "logs", "stats", "init", "sandbox", "async", "dlq", "layer", "export"}
+
+
+# --- both edges of every range: the edge itself is accepted --------------------------------------
+
+def _publish_layers(boto) -> None:
+    for i in range(1, 6):
+        boto("lambda").publish_layer_version(LayerName=f"l{i}", Content={"ZipFile": BASE_FILES["good.zip"]})
+
+
+def _version_2(boto) -> None:
+    lam = boto("lambda")
+    lam.update_function_code(FunctionName="fixed", ZipFile=make_zip_bytes({"app.py": SAMPLE_HANDLER + "# v2\n"}))
+    lam.get_waiter("function_updated_v2").wait(FunctionName="fixed")
+    lam.publish_version(FunctionName="fixed")
+
+
+def _stream(boto) -> None:
+    boto("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+
+
+def _table(boto) -> None:
+    boto("dynamodb").create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                  BillingMode="PAY_PER_REQUEST",
+                                  StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+
+
+def _fifo(boto) -> None:
+    boto("sqs").create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true"})
+
+
+def _cfg(boto, name: str = "fixed") -> dict:
+    return boto("lambda").get_function_configuration(FunctionName=name)
+
+
+def _ok(r) -> None:
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+
+
+def _function(**want):
+    def check(boto, r):
+        _ok(r)
+        cfg = _cfg(boto, want.pop("name", "fixed"))
+        got = {"memory": cfg["MemorySize"], "timeout": cfg["Timeout"],
+               "storage": (cfg.get("EphemeralStorage") or {}).get("Size", 512),
+               "layers": len(cfg.get("Layers") or []), "description": len(cfg.get("Description") or ""),
+               "env": sum(len(k) + len(v) for k, v in ((cfg.get("Environment") or {}).get("Variables") or {}).items()),
+               "subnets": len((cfg.get("VpcConfig") or {}).get("SubnetIds") or []),
+               "groups": len((cfg.get("VpcConfig") or {}).get("SecurityGroupIds") or [])}
+        assert {k: got[k] for k in want} == want, got
+    return check
+
+
+def _async(retries: int, age: int):
+    def check(boto, r):
+        _ok(r)
+        got = boto("lambda").get_function_event_invoke_config(FunctionName="fixed")
+        assert (got["MaximumRetryAttempts"], got["MaximumEventAgeInSeconds"]) == (retries, age)
+    return check
+
+
+def _mapping(source_kind: str, batch: int, window: int = 0):
+    def check(boto, r):
+        _ok(r)
+        maps = [m for m in boto("lambda").list_event_source_mappings(FunctionName="fixed")["EventSourceMappings"]
+                if f":{source_kind}:" in m["EventSourceArn"]]
+        assert [(m["BatchSize"], m.get("MaximumBatchingWindowInSeconds") or 0) for m in maps] == [(batch, window)]
+    return check
+
+
+def _url_max_age(age: int):
+    def check(boto, r):
+        _ok(r)
+        assert boto("lambda").get_function_url_config(FunctionName="fixed")["Cors"]["MaxAge"] == age
+    return check
+
+
+def _weight(version: str, weight: float):
+    def check(boto, r):
+        _ok(r)
+        alias = boto("lambda").get_alias(FunctionName="fixed", Name="live")
+        assert (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights", {}).get(version, 0.0) == weight
+    return check
+
+
+def _retention(days):
+    def check(boto, r):
+        _ok(r)
+        group = boto("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/fixed")["logGroups"][0]
+        assert group.get("retentionInDays") == days
+    return check
+
+
+def _rule(expression: str):
+    def check(boto, r):
+        _ok(r)
+        assert expression in [x.get("ScheduleExpression") for x in boto("events").list_rules()["Rules"]]
+    return check
+
+
+def _plan(**want):
+    """deploy --dry-run -o json: the plan holds these after-values, and nothing was changed."""
+    def check(boto, r):
+        _ok(r)
+        got = {c["field"]: c["after"] for s in r.json()["steps"] for c in s["changes"]}
+        assert {k: got.get(k) for k in want} == want, got
+        assert not [c for c in CALLS.calls if c.mutating]
+    return check
+
+
+def _init(memory: int, timeout: int):
+    def check(boto, r):
+        _ok(r)
+        from lambdactl import config
+        f = config.load(Path("newfn") / "lambdactl.toml").function
+        assert (f.memory, f.timeout) == (memory, timeout)
+    return check
+
+
+def _exit0(boto, r):
+    _ok(r)
+
+
+def edge(id: str, args: list[str], check, *, files: dict[str, bytes] | None = None, setup=None):
+    return pytest.param(args, check, files or {}, setup, id=id)
+
+
+BIG_OK_MERGED = "x" * (4096 - 9 - len("BIG"))      # with the function's STAGE=prod: exactly 4096 bytes
+BIG_OK_ALONE = "x" * (4096 - len("BIG"))
+LAYERS_OK = ",".join(LAYERS5[:5])
+DRY = ["deploy", "--dry-run", "-o", "json"]
+VALID_EDGES = [
+    # [function] flags
+    edge("config-low", ["config", "fixed", "--memory", "128", "--timeout", "1", "--ephemeral-storage", "512"],
+         _function(memory=128, timeout=1, storage=512)),
+    edge("config-high", ["config", "fixed", "--memory", "10240", "--timeout", "900", "--ephemeral-storage", "10240"],
+         _function(memory=10240, timeout=900, storage=10240)),
+    edge("create-low", NEW + ["--memory", "128", "--timeout", "1", "--ephemeral-storage", "512"],
+         _function(name="newfn", memory=128, timeout=1, storage=512)),
+    edge("create-high", NEW + ["--memory", "10240", "--timeout", "900", "--ephemeral-storage", "10240", "--layers",
+                               LAYERS_OK, "--description", "d" * 256, "--env", f"BIG={BIG_OK_ALONE}"],
+         _function(name="newfn", memory=10240, timeout=900, storage=10240, layers=5, description=256, env=4096),
+         setup=_publish_layers),
+    edge("config-5-layers-256-description", ["config", "fixed", "--layers", LAYERS_OK, "--description", "d" * 256],
+         _function(layers=5, description=256), setup=_publish_layers),
+    edge("config-env-4096-merged", ["config", "fixed", "--env", f"BIG={BIG_OK_MERGED}"], _function(env=4096)),
+    edge("config-16-subnets-5-groups", ["config", "fixed", "--vpc-subnets", ",".join(SUBNETS[:16]),
+                                        "--vpc-security-groups", ",".join(SGS[:5])], _function(subnets=16, groups=5)),
+    edge("publish-description-256", ["publish", "fixed", "--description", "d" * 256], _exit0),
+    edge("alias-description-170", ["alias", "set", "fixed", "live", "--version", "1", "--description", "d" * 170],
+         _exit0),
+    # async
+    edge("async-low", ["async", "fixed", "--max-retries", "0", "--max-event-age", "60"], _async(0, 60)),
+    edge("async-high", ["async", "fixed", "--max-retries", "2", "--max-event-age", "21600"], _async(2, 21600)),
+    # concurrency: 0 throttles everything (asks first); 100000 passes the range check and meets the account's
+    edge("reserved-0", ["concurrency", "set", "fixed", "--reserved", "0", "--yes"],
+         lambda boto, r: (_ok(r), boto("lambda").get_function_concurrency(FunctionName="fixed")[
+             "ReservedConcurrentExecutions"] == 0 or pytest.fail("not 0"))),
+    edge("reserved-100000", ["concurrency", "set", "fixed", "--reserved", "100000"],
+         lambda boto, r: (r.exit_code == 2 and "cannot reserve 100000" in r.stderr and "out of range" not in r.stderr)
+         or pytest.fail(r.stderr)),
+    # event sources
+    edge("sqs-batch-10-without-window", SQS + ["--batch-size", "10"], _mapping("sqs", 10)),
+    edge("sqs-batch-1-window-0", SQS + ["--batch-size", "1", "--window", "0"], _mapping("sqs", 1)),
+    edge("sqs-batch-10000-window-300", SQS + ["--batch-size", "10000", "--window", "300"], _mapping("sqs", 10000, 300)),
+    edge("sqs-fifo-batch-10", ["trigger", "add", "fixed", "sqs", "--queue", "q.fifo", "--batch-size", "10"],
+         _mapping("sqs", 10), setup=_fifo),
+    edge("kinesis-batch-1", ["trigger", "add", "fixed", "kinesis", "--stream", "clicks", "--batch-size", "1"],
+         _mapping("kinesis", 1), setup=_stream),
+    edge("kinesis-batch-10000-window-300", ["trigger", "add", "fixed", "kinesis", "--stream", "clicks",
+                                            "--batch-size", "10000", "--window", "300"],
+         _mapping("kinesis", 10000, 300), setup=_stream),
+    edge("dynamodb-batch-1", ["trigger", "add", "fixed", "dynamodb", "--table", "orders", "--batch-size", "1"],
+         _mapping("dynamodb", 1), setup=_table),
+    edge("dynamodb-batch-10000", ["trigger", "add", "fixed", "dynamodb", "--table", "orders", "--batch-size",
+                                  "10000"], _mapping("dynamodb", 10000), setup=_table),
+    edge("url-cors-max-age-0", ["trigger", "add", "fixed", "url", "--cors", "--cors-max-age", "0"], _url_max_age(0)),
+    edge("url-cors-max-age-86400", ["trigger", "add", "fixed", "url", "--cors", "--cors-max-age", "86400"],
+         _url_max_age(86400)),
+    # percentages
+    edge("weight-0", ["alias", "set", "fixed", "live", "--version", "1", "--weight", "2=0"], _weight("2", 0.0),
+         setup=_version_2),
+    edge("weight-100", ["alias", "set", "fixed", "live", "--version", "1", "--weight", "2=100"], _weight("2", 1.0),
+         setup=_version_2),
+    edge("shift-percent-0", SHIFT + ["--percent", "0"], _exit0, setup=_version_2),
+    edge("shift-percent-100", SHIFT + ["--percent", "100"],
+         lambda boto, r: (_ok(r), boto("lambda").get_alias(FunctionName="fixed", Name="live")["FunctionVersion"] == "2"
+                          or pytest.fail("not promoted")), setup=_version_2),
+    edge("error-rate-0-and-100", SHIFT + ["--percent", "10", "--interval", "0.1s", "--check-errors",
+                                          "--max-error-rate", "100"], _weight("2", 0.1), setup=_version_2),
+    edge("canary-100", ["deploy", "--dry-run", "--publish", "--alias", "live", "--canary", "100"], _exit0,
+         files=toml()),
+    # logs
+    edge("retention-1", ["logs", "retention", "fixed", "--days", "1"], _retention(1)),
+    edge("retention-3653", ["logs", "retention", "fixed", "--days", "3653"], _retention(3653)),
+    edge("retention-0-never", ["logs", "retention", "fixed", "--days", "0"], _retention(None)),
+    edge("logs-limit-1-poll-0.05", ["logs", "fixed", "-n", "1", "--poll-interval", "0.05"], _exit0),
+    edge("logs-poll-60", ["logs", "fixed", "--poll-interval", "60"], _exit0),
+    # invoke
+    edge("repeat-1000", ["invoke", "fixed", "{}", "--repeat", "1000", "-o", "json"],
+         lambda boto, r: (_ok(r), len(r.json()) == 1000 or pytest.fail(str(len(r.json()))))),
+    edge("batch-concurrency-1", ["invoke", "fixed", "--batch", "list.json", "--concurrency", "1"], _exit0,
+         files={"list.json": b'{"n": 1}\n{"n": 2}\n'}),
+    edge("batch-concurrency-256", ["invoke", "fixed", "--batch", "list.json", "--concurrency", "256"], _exit0,
+         files={"list.json": b'{"n": 1}\n{"n": 2}\n'}),
+    # versions, package, init
+    edge("prune-keep-0", ["versions", "prune", "fixed", "--keep", "0", "--dry-run"], _exit0),
+    edge("package-jobs-1", ["package", "--source", "code", "--handler", "app.handler", "--jobs", "1"], _exit0),
+    edge("init-low", ["init", "newfn", "--memory", "128", "--timeout", "1", "--no-input"], _init(128, 1)),
+    edge("init-high", ["init", "newfn", "--memory", "10240", "--timeout", "900", "--no-input"], _init(10240, 900)),
+    # cron fields at both ends, and the smallest rate
+    edge("cron-low", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 0 1 1 ? 1970)"], _rule("cron(0 0 1 1 ? 1970)")),
+    edge("cron-high", ["trigger", "add", "fixed", "schedule", "-e", "cron(59 23 31 12 ? 2199)"],
+         _rule("cron(59 23 31 12 ? 2199)")),
+    edge("cron-day-of-week", ["trigger", "add", "fixed", "schedule", "-e", "cron(0 0 ? * 1-7 *)"],
+         _rule("cron(0 0 ? * 1-7 *)")),
+    edge("rate-1-minute", ["trigger", "add", "fixed", "schedule", "-e", "rate(1 minute)"], _rule("rate(1 minute)")),
+    # the same ranges as project-file keys (deploy --dry-run: the plan, nothing changed)
+    edge("toml-low", DRY, _plan(timeout=1, memory=None, ephemeral_storage=None),   # 128 and 512: no change
+         files={"lambdactl.toml": (BASE_TOML.replace("timeout = 3", "timeout = 1")
+                                   + "ephemeral_storage = 512\n").encode()}),
+    edge("toml-high", DRY, _plan(memory=10240, timeout=900, ephemeral_storage=10240, description="d" * 256),
+         files={"lambdactl.toml": (BASE_TOML.replace("memory = 128", "memory = 10240").replace("timeout = 3", "timeout = 900")
+                                   + f'ephemeral_storage = 10240\ndescription = "{"d" * 256}"\n'
+                                   + f'[function.environment]\nBIG = "{BIG_OK_ALONE}"\n').encode()}),
+    edge("toml-5-layers", DRY, _plan(layers=LAYERS5[:5]), files=toml("layers = " + json.dumps(LAYERS5[:5])),
+         setup=_publish_layers),
+    edge("toml-vpc-16-5", DRY, _plan(vpc={"subnets": sorted(SUBNETS[:16]), "security_groups": sorted(SGS[:5])}),
+         files=toml(tail="[function.vpc]\nsubnets = " + json.dumps(SUBNETS[:16]) + "\nsecurity_groups = "
+                    + json.dumps(SGS[:5]) + "\n")),
+    edge("toml-async-low", DRY, _plan(**{"async.max_retries": 0, "async.max_event_age": 60}),
+         files=toml(tail="[function.async]\nmax_retries = 0\nmax_event_age = 60\n")),
+    edge("toml-async-high", DRY, _plan(**{"async.max_retries": 2, "async.max_event_age": 21600}),
+         files=toml(tail="[function.async]\nmax_retries = 2\nmax_event_age = 21600\n")),
+    edge("toml-concurrency-low", DRY, _plan(reserved_concurrency=0, **{"provisioned_concurrency.live": 1}),
+         files=toml(tail='[concurrency]\nreserved = 0\n[[concurrency.provisioned]]\nalias = "live"\ncount = 1\n')),
+    edge("toml-concurrency-high", DRY, _plan(reserved_concurrency=100000, **{"provisioned_concurrency.live": 100000}),
+         files=toml(tail='[concurrency]\nreserved = 100000\n[[concurrency.provisioned]]\nalias = "live"\ncount = 100000\n')),
+    edge("toml-sqs-low", DRY, _exit0, files=toml_trigger(f'type = "sqs"\nsource = "{Q_ARN}"\nbatch_size = 1\nwindow = 0')),
+    edge("toml-sqs-high", DRY, _exit0,
+         files=toml_trigger(f'type = "sqs"\nsource = "{Q_ARN}"\nbatch_size = 10000\nwindow = 300')),
+    edge("toml-url-cors-0", DRY, _exit0, files=toml_trigger('type = "url"\ncors = {max_age = 0}')),
+    edge("toml-url-cors-86400", DRY, _exit0, files=toml_trigger('type = "url"\ncors = {max_age = 86400}')),
+    edge("toml-schedule-cron-high", DRY, _exit0,
+         files=toml_trigger('type = "schedule"\nexpression = "cron(59 23 31 12 ? 2199)"')),
+]
+
+
+@pytest.mark.parametrize("args, check, files, setup", VALID_EDGES)
+def test_valid_edges_are_accepted(world, invoke_cli, project_dir, args, check, files, setup):
+    """The edge of each range is accepted, for the flag and the project-file key; the check reads
+    the result back from AWS (or, for deploy --dry-run, from the plan: then nothing may change)."""
+    for name, data in files.items():
+        (project_dir / name).write_bytes(data)
+    if files.get("lambdactl.toml") is not None:
+        (project_dir / "src").mkdir(exist_ok=True)
+        (project_dir / "src" / "app.py").write_text(SAMPLE_HANDLER)
+    if setup is not None:
+        setup(world.boto)
+    CALLS.clear()
+    r = invoke_cli(*args)
+    assert r.exception is None and "Traceback" not in r.stderr, (r.exception, r.stderr)
+    assert "out of range" not in r.stderr, r.stderr
+    check(world.boto, r)
+    # world.dirty stays True: the next case re-arranges the world

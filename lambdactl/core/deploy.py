@@ -851,6 +851,10 @@ def plan_configuration(ctx: DeployContext) -> list[Step]:
     have_env = _cur_env(cur)
     want_env = _desired_env(spec, have_env)
     if want_env is not None and want_env != have_env:
+        size = sum(len(a) + len(b) for a, b in want_env.items())
+        if size > 4096:      # 'config --env' merges into the current map: count what Lambda would get
+            raise UsageError(f"environment variables would be {size} bytes with the ones {ctx.function_name} keeps",
+                             hint="Lambda allows at most 4 KB in total; remove some with --unset-env")
         params["Environment"] = {"Variables": want_env}
         for k in sorted(set(have_env) | set(want_env)):
             if have_env.get(k) != want_env.get(k):
