@@ -24,6 +24,7 @@ SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SG_RE = re.compile(r"^sg-[0-9a-f]{8,17}$")
 IMAGE_URI_RE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$")
 TRIGGER_TYPES = ("s3", "schedule", "eventbridge", "sqs", "kinesis", "dynamodb", "sns", "url")
+
 # --- secret masking: the one place for the rules --------------------------------------------
 # Every view that prints environment values (info, diff, deploy/config plans and results, export)
 # and every error line that echoes AWS's message goes through mask_value / mask_env / mask_text.
@@ -631,6 +632,12 @@ def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
         v.str_(t, "auth", key, "AWS_IAM", choices=("NONE", "AWS_IAM"))
         if "cors" in t:
             v.table(t["cors"], f"{key}.cors")
+            from lambdactl.core.triggers import normalize  # the same rules (max_age 0..86400) as 'trigger add url'
+            from lambdactl.errors import UsageError
+            try:
+                normalize("url", {k: x for k, x in t.items() if k != "type"})
+            except UsageError as exc:
+                v.fail(key, exc.message, exc.hint)
 
 
 def find(path: str | os.PathLike | None = None) -> Path | None:

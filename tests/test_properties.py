@@ -5,7 +5,8 @@ produces a clean, one-line lambdactl error (exit 2) — never another exception.
   the right and wrong shapes through ``config.validate``; ``config.dumps`` round-trips;
 - the payload parser: ``parse_json``, ``load_payload`` (inline, file, stdin, ``--set``),
   ``apply_sets``; any JSON value dumped and parsed is the same value;
-- the schedule expression validator; function references and qualifiers.
+- the schedule expression validator; function references and qualifiers;
+- the secret-masking rules (lambdactl.config): secret words in any name, URL passwords, idempotence.
 
 No AWS involved. Modest settings keep the file well under 20 s.
 """
@@ -452,3 +453,50 @@ def test_check_qualifier(q):
         assert naming.check_qualifier(q) == q
     except UsageError as exc:
         one_line(exc)
+
+
+# --- secret masking (issue 21): the rules hold for any name and value ----------------------------
+
+LONG_WORDS = ("PASS", "PWD", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE", "SIGNATURE", "COOKIE", "SESSION")
+SHORT_WORDS = ("KEY", "SK", "DSN", "AUTH")
+name_words = st.from_regex(r"\A[A-Z][A-Z0-9]{0,7}\Z")
+values = st.text(min_size=1, max_size=60)
+
+
+@FEW
+@given(st.lists(name_words, max_size=3), st.sampled_from(LONG_WORDS + SHORT_WORDS), st.lists(name_words, max_size=3),
+       values, st.booleans())
+def test_a_secret_word_in_a_name_masks_any_value(before, word, after, value, lower):
+    """A long word anywhere, a short word as a whole '_'-separated word: the value is never shown."""
+    name = "_".join([*before, word, *after])
+    name = name.lower() if lower else name
+    assert config.is_secret_name(name)
+    assert config.mask_value(name, value) == "****"
+    assert config.mask_value(name, value, show=True) == value
+
+
+@FEW
+@given(st.lists(name_words.filter(lambda w: not config.is_secret_name(w)), min_size=1, max_size=4),
+       st.text(alphabet=string.ascii_lowercase + " -", max_size=30))
+def test_plain_names_and_plain_values_are_shown(words, value):
+    """Neither a secret word nor a secret shape: shown as it is (lower-case words cannot be a key)."""
+    name = "_".join(words)
+    assert config.mask_value(name, value) == value
+
+
+@FEW
+@given(st.sampled_from(["postgres", "mysql", "redis", "amqp", "mongodb+srv", "https"]),
+       st.from_regex(r"\A[a-z][a-z0-9]{0,8}\Z"), st.text(alphabet=string.ascii_letters + string.digits + "!$%*~",
+                                                         min_size=1, max_size=20),
+       st.from_regex(r"\A[a-z][a-z0-9.-]{0,20}\Z"), st.from_regex(r"\A(/[a-z0-9]{0,8}){0,2}\Z"))
+def test_a_url_password_is_masked_and_the_rest_kept(scheme, user, password, host, path):
+    url = f"{scheme}://{user}:{password}@{host}{path}"
+    assert config.mask_value("DATABASE_URL", url) == f"{scheme}://{user}:****@{host}{path}"
+
+
+@FEW
+@given(st.text(max_size=120))
+def test_masking_text_is_idempotent(text):
+    once = config.mask_text(text)
+    assert config.mask_text(once) == once
+    assert config.mask_text(text, show=True) == text
