@@ -421,3 +421,14 @@ def test_usage_forms_are_not_taken_for_secrets(invoke_cli):
     assert mask_text("--env KEY=hunter2") == "--env KEY=****"
     r = invoke_cli("config", "fn", "--env", "NOEQUALS")
     assert_clean_error(r, 2, contains="expected KEY=VALUE")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "text"])
+def test_versions_show_masks_a_published_versions_environment(vault, invoke_cli, boto, fmt):
+    boto("lambda").publish_version(FunctionName=FN)
+    r = invoke_cli("versions", "show", FN, "1", "-o", fmt)
+    assert r.exit_code == 0, r.stderr
+    assert_no_secret(r.stdout + r.stderr)
+    assert "postgres://admin:****@db.example.com:5432/orders" in r.stdout
+    r = invoke_cli("--show-secrets", "versions", "show", FN, "1", "-o", fmt)
+    assert "pg-pw-77" in r.stdout and "hunter2-db" in r.stdout
