@@ -39,7 +39,7 @@ def spawn_init(tmp_path: Path, *args: str):
            "PROMPT_TOOLKIT_NO_CPR": "1"}
     env.pop("NO_COLOR", None)
     child = pexpect.spawn(sys.executable, ["-m", "lambdactl", "init", *args], cwd=str(tmp_path), env=env,
-                          encoding="utf-8", timeout=20, dimensions=(50, 200))
+                          encoding="utf-8", timeout=60, dimensions=(50, 200))   # per prompt; returns at once
     return child, pexpect
 
 
