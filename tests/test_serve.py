@@ -376,7 +376,7 @@ def test_sigint_exits_130_cleanly_and_stops_the_workers(project):
     errors = [line for line in srv.stderr.splitlines() if line.startswith("error:")]
     assert errors == [f"error: interrupted: stopped serving hello on http://0.0.0.0:{srv.port} after 1 request"]
     assert srv.stdout == ""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60                         # returns as soon as the worker is gone
     while time.monotonic() < deadline and Path(f"/proc/{worker_pid}").exists():
         time.sleep(0.05)
     assert not Path(f"/proc/{worker_pid}").exists(), "the worker process outlived serve"
