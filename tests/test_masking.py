@@ -432,3 +432,10 @@ def test_versions_show_masks_a_published_versions_environment(vault, invoke_cli,
     assert "postgres://admin:****@db.example.com:5432/orders" in r.stdout
     r = invoke_cli("--show-secrets", "versions", "show", FN, "1", "-o", fmt)
     assert "pg-pw-77" in r.stdout and "hunter2-db" in r.stdout
+
+
+def test_an_env_flag_without_a_name_does_not_echo_its_value(invoke_cli, create_function):
+    create_function("fn")
+    r = invoke_cli("config", "fn", "--env", "=hunter2-db")
+    assert_clean_error(r, 2, contains="empty key")
+    assert "hunter2" not in r.stderr

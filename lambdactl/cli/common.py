@@ -70,6 +70,6 @@ def parse_kv(items: list[str] | None, what: str = "--env") -> dict[str, str]:
             raise UsageError(f"{what} {item!r}: expected KEY=VALUE", hint=f"e.g. {what} STAGE=prod")
         k, v = item.split("=", 1)
         if not k:
-            raise UsageError(f"{what} {item!r}: empty key")
+            raise UsageError(f"{what} '=…': empty key (the value is not shown: it may be a secret)")
         out[k] = v
     return out
