@@ -1016,3 +1016,43 @@ def test_output_zip_is_written_through_mkstemp_and_renamed(fn_project, invoke_cl
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert len(made) == 1 and Path(made[0][0]).parent == out.parent and made[0][1] == 0o600
     assert sorted(p.name for p in out.parent.iterdir()) == ["fn.zip"]   # no temporary left
+
+
+def test_small_edits_update_the_previous_zip_in_place_byte_for_byte(tmp_path, monkeypatch):
+    """Issue 17 (rebuild speed): an edit to a few files patches the zip the cache wrote (only
+    from the first changed member on); the result is always the zip a from-scratch build gives."""
+    import random
+
+    patches = []
+    real_patch = zipbuild.patch_zip
+    monkeypatch.setattr(zipbuild, "patch_zip", lambda *a: patches.append(len(a[3])) or real_patch(*a))
+    rnd = random.Random(5)
+    src = tmp_path / "src"
+    write(src, {f"d{i % 7}/f{i:03d}.py": f"V = {i}\n" * rnd.randint(1, 400) for i in range(150)})
+    write(src, {"big.bin": os.urandom(5000), "app.py": HANDLER})
+    out, cache = tmp_path / "out.zip", tmp_path / "cache"
+    packaging.build_package(src, out=out, cache_dir=cache, keep_data=False)
+    files = sorted(p for p in src.rglob("*.py"))
+    for step in range(12):
+        for p in rnd.sample(files, rnd.choice([1, 1, 2, 5])):
+            p.write_text(f"V = {step}\n" * rnd.randint(0, 900))     # shorter, longer, empty
+        ino = out.stat().st_ino
+        res = packaging.build_package(src, out=out, cache_dir=cache, keep_data=False)
+        fresh = packaging.build_package(src, use_cache=False)
+        assert out.read_bytes() == fresh.data, step
+        assert res.sha256 == fresh.sha256 == b64sha(fresh.data) and res.size == len(fresh.data)
+        assert out.stat().st_ino == ino                  # updated where it is
+    assert zipfile.ZipFile(out).testzip() is None
+    assert len(patches) == 12 and set(patches) <= {1, 2, 5}
+    # a changed name set (a new file) or mode assembles the zip anew, still identical
+    write(src, {"d1/new.py": "N = 1\n"})
+    (src / "d2" / "f002.py").chmod(0o755)
+    packaging.build_package(src, out=out, cache_dir=cache, keep_data=False)
+    assert out.read_bytes() == packaging.build_package(src, use_cache=False).data
+    # a zip changed behind the cache's back is never patched
+    packaging.build_package(src, out=out, cache_dir=cache, keep_data=False)
+    out.write_bytes(out.read_bytes())                    # same bytes, new mtime
+    (src / "d3" / "f003.py").write_text("V = 'x'\n")
+    packaging.build_package(src, out=out, cache_dir=cache, keep_data=False)
+    assert out.read_bytes() == packaging.build_package(src, use_cache=False).data
+    assert len(patches) == 12

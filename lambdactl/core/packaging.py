@@ -871,6 +871,13 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
         mark.last = now
     mark.last = time.perf_counter()
     shown = str(src)
+    if os.path.isabs(shown):                # name files from the current directory when inside it
+        try:
+            rel = os.path.relpath(shown)
+            if rel != ".." and not rel.startswith(".." + os.sep):
+                shown = rel
+        except ValueError:
+            pass
 
     def disp(arc: str) -> str:
         if items.get(arc) is not None and items[arc].key[:1] == "\0":
@@ -994,35 +1001,58 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
                 cache.commit()
                 raise _syntax_error(errors, checker, disp)
 
-        entries: list[tuple] = []
-        append = entries.append
-        entry = cache.entry
-        use_fresh = not cache.enabled
-        for n in sorted(names + list(dirs)) if dirs else names:
-            if n[-1] == "/":
-                append((n, 0o755, 0, 0, zipbuild.METHOD_STORED, b""))
-            elif use_fresh:
-                c = fresh[n]
-                append((n, items[n].mode, c.crc, c.usize, c.method, c.data))
-            else:
-                crc, usize, method, data = entry(digests[n])
-                append((n, items[n].mode, crc, usize, method, data))
+        all_names = sorted(names + list(dirs)) if dirs else names
+        # What identifies the zip: names and modes (ident), and each member's content (digests).
+        modes = bytes([2 if n[-1] == "/" else (1 if items[n].mode == 0o755 else 0) for n in all_names])
+        ident = hashlib.sha256("\0".join(all_names).encode("utf-8") + b"\0" + modes).digest()
+        zero = bytes(16)
+        dget = digests.get
+        dig_bytes = b"".join([dget(n, zero) for n in all_names])
+        fingerprint = hashlib.sha256(ident + dig_bytes).digest()
         mark("entries")
-        # The entries' fingerprint: an identical list at an untouched output = nothing to write.
-        fingerprint = hashlib.sha256(marshal.dumps([(e[0], e[1], digests.get(e[0])) for e in entries])).digest()
         out_key = os.path.abspath(out_path) if out_path is not None else None
         same = cache.output_unchanged(out_key, fingerprint) if out_key else None
         data = None
+        patched = None
+        if same is None and out_key is not None and not keep_data and cache.owns(out_key):
+            patched = _patch_output(out_path, cache, ident, dig_bytes, all_names, items, results)
         if same is not None:
             sha, size = same
             status = "unchanged"
-            del entries
             if keep_data:
                 data = out_path.read_bytes()
             mark("assemble")
-        else:
+        elif patched is not None:
+            # the previous zip updated in place: hash it while the cache index is prepared
+            pieces, layout, size = patched
+            mark("assemble")
+            box: list[str] = []
+            hasher = threading.Thread(target=_hash_pieces, args=(pieces, box), daemon=True)
+            hasher.start()
             try:
-                chunks = zipbuild.write_zip(entries)
+                cache.prepare(it.key for it in items.values())
+            finally:
+                hasher.join()
+            sha, status = box[0], "written"
+            del pieces
+            cache.record_output(out_key, sha, fingerprint, (ident, dig_bytes, layout))
+        else:
+            entries: list[tuple] = []
+            append = entries.append
+            entry = cache.entry
+            use_fresh = not cache.enabled
+            for n in all_names:
+                if n[-1] == "/":
+                    append((n, 0o755, 0, 0, zipbuild.METHOD_STORED, b""))
+                elif use_fresh:
+                    c = fresh[n]
+                    append((n, items[n].mode, c.crc, c.usize, c.method, c.data))
+                else:
+                    crc, usize, method, data = entry(digests[n])
+                    append((n, items[n].mode, crc, usize, method, data))
+            layout_out: list = []
+            try:
+                chunks = zipbuild.write_zip(entries, layout_out)
             except zipbuild.ZipTooLarge as exc:
                 raise UsageError(str(exc))
             del entries
@@ -1039,7 +1069,7 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
             else:
                 # Hash on another core while the zip is written out and the cache index is
                 # prepared (the pieces are large: hashlib releases the GIL for each).
-                box: list[str] = []
+                box = []
                 hasher = threading.Thread(target=_hash_pieces, args=(chunks, box), daemon=True)
                 hasher.start()
                 try:
@@ -1049,7 +1079,8 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
                 finally:
                     hasher.join()
                 sha = box[0]
-                cache.record_output(out_key, sha, fingerprint)
+                cache.record_output(out_key, sha, fingerprint,
+                                    (ident, dig_bytes, layout_out[0]) if layout_out else None)
             del chunks
             if not keep_data:
                 data = None
@@ -1076,6 +1107,58 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
         seconds=time.perf_counter() - t0, warnings=warnings, timings=timings)
 
 
+def _patch_output(out_path: Path, cache, ident: bytes, dig_bytes: bytes, all_names: list[str],
+                  items: dict[str, FileItem], read: Iterable[str]):
+    """Update the zip the cache last wrote at ``out_path`` in place when only a few members'
+    contents changed (same names and modes): (pieces, layout, size), or None to assemble it
+    anew. ``read``: the files read in this build (the only ones whose content can differ)."""
+    from bisect import bisect_left
+
+    rec = cache.layout(os.path.abspath(out_path))
+    if rec is None or rec[0] != ident or len(rec[1]) != len(dig_bytes) or rec[2] is None:
+        return None
+    old_d = rec[1]
+    changed = []
+    for n in read:
+        i = bisect_left(all_names, n)
+        if old_d[i * 16:i * 16 + 16] != dig_bytes[i * 16:i * 16 + 16]:
+            changed.append(i)
+    if not changed or len(changed) > zipbuild.PATCH_MAX:
+        return None
+    changed.sort()
+    prev = 0
+    for i in changed + [len(all_names)]:        # every other member must be the same
+        if old_d[prev * 16:i * 16] != dig_bytes[prev * 16:i * 16]:
+            return None
+        prev = i + 1
+    members = []
+    for i in changed:
+        n = all_names[i]
+        crc, usize, method, data = cache.entry(dig_bytes[i * 16:i * 16 + 16])
+        members.append((i, n, items[n].mode, crc, usize, method, data))
+    try:
+        fd = os.open(out_path, os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        old = zipbuild._read(str(out_path), size)
+        try:
+            return zipbuild.patch_zip(fd, old, rec[2], members)
+        except (ValueError, zipbuild.ZipTooLarge):      # raised before anything is written
+            return None
+        except BaseException:
+            try:
+                os.unlink(out_path)             # never leave a torn zip behind
+            except OSError:
+                pass
+            raise
+    except OSError as exc:
+        raise OperationError(f"cannot write {out_path}: {exc.strerror}", hint="check --out and its directory")
+    finally:
+        os.close(fd)
+
+
 def _hash_pieces(pieces: list, box: list) -> None:
     """Thread body: the CodeSha256 of the concatenated pieces, into ``box``."""
     h = hashlib.sha256()
@@ -1086,22 +1169,7 @@ def _hash_pieces(pieces: list, box: list) -> None:
 
 def _writev(fd: int, chunks: list) -> None:
     """Write all ``chunks`` to ``fd`` with few system calls (no joined copy in memory)."""
-    if not hasattr(os, "writev"):  # pragma: no cover - Windows
-        for c in chunks:
-            mv = memoryview(c)
-            while len(mv):
-                mv = mv[os.write(fd, mv):]
-        return
-    for i in range(0, len(chunks), 1024):
-        batch = chunks[i:i + 1024]
-        want = 0
-        for c in batch:
-            want += len(c)
-        done = os.writev(fd, batch)
-        if done < want:                     # a short write: finish this batch plainly
-            rest = memoryview(b"".join(batch))[done:]
-            while len(rest):
-                rest = rest[os.write(fd, rest):]
+    zipbuild.write_all(fd, chunks)
 
 
 def _umask() -> int:
