@@ -1025,7 +1025,7 @@ def test_small_edits_update_the_previous_zip_in_place_byte_for_byte(tmp_path, mo
 
     patches = []
     real_patch = zipbuild.patch_zip
-    monkeypatch.setattr(zipbuild, "patch_zip", lambda *a: patches.append(len(a[3])) or real_patch(*a))
+    monkeypatch.setattr(zipbuild, "patch_zip", lambda *a, **kw: patches.append(len(a[2])) or real_patch(*a, **kw))
     rnd = random.Random(5)
     src = tmp_path / "src"
     write(src, {f"d{i % 7}/f{i:03d}.py": f"V = {i}\n" * rnd.randint(1, 400) for i in range(150)})

@@ -399,6 +399,7 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
         return os.path.join(shown, rel) if shown not in ("", ".") else rel
 
     excluded = rules.matcher(deps)
+    skip_inos = {ino for _dev, ino in skip}
     append = files.append
     sep = os.sep
     key_prefix = "\0" if deps else ""
@@ -431,7 +432,8 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
                     is_dir = False
                 if excluded(rel, name, is_dir):
                     continue
-                sub_cred = cred_dir or (rel if guard and is_dir and name in CREDENTIAL_DIRS else "")
+                if is_dir:
+                    sub_cred = cred_dir or (rel if guard and name in CREDENTIAL_DIRS else "")
                 if e.is_symlink():
                     real = _check_link(e, rel, root_real, disp)
                     if is_dir:
@@ -450,7 +452,7 @@ def _collect(root: Path, rules: IgnoreRules, *, deps: bool, shown: str | None,
                     st = e.stat()
                 except OSError as exc:
                     raise UsageError(f"cannot read {disp(rel)}: {exc.strerror}")
-                if skip and (st.st_dev, st.st_ino) in skip:
+                if skip and st.st_ino in skip_inos and (st.st_dev, st.st_ino) in skip:
                     continue
                 if not rel.isascii():
                     try:
@@ -936,14 +938,11 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
             handler_files = set(handler_candidates(handler, runtime)) if handler else set()
             known = digests.get
             todo = [n for n in names if n[-3:] == ".py" and known(n) not in ok]
-            vendored = _vendored(items, cache) if todo else set()
-            for n in todo:
-                if n not in handler_files:
-                    if items[n].key[:1] == "\0":
-                        continue            # a dependency
-                    if vendored and (n[:n.find("/")] if "/" in n else n) in vendored:
-                        continue
-                to_check.append(n)
+            if todo:
+                vendored = _vendored(items, cache)
+                if vendored:                # not the packages vendored into the source
+                    todo = [n for n in todo if n.partition("/")[0] not in vendored or n in handler_files]
+                to_check = [n for n in todo if items[n].key[:1] != "\0" or n in handler_files]
             if to_check:
                 run = _CheckRun(checker, [items[n].path for n in to_check],
                                 [items[n].size for n in to_check], jobs)
@@ -1023,18 +1022,18 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
                 data = out_path.read_bytes()
             mark("assemble")
         elif patched is not None:
-            # the previous zip updated in place: hash it while the cache index is prepared
-            pieces, layout, size = patched
+            # the previous zip updated in place (its unchanged start was hashed meanwhile):
+            # hash the rest while the cache index is prepared
+            hasher, pieces, layout, size = patched
             mark("assemble")
-            box: list[str] = []
-            hasher = threading.Thread(target=_hash_pieces, args=(pieces, box), daemon=True)
-            hasher.start()
+            for piece in pieces:
+                hasher.feed(piece)
+            del pieces
             try:
                 cache.prepare(it.key for it in items.values())
             finally:
-                hasher.join()
-            sha, status = box[0], "written"
-            del pieces
+                sha = hasher.result()
+            status = "written"
             cache.record_output(out_key, sha, fingerprint, (ident, dig_bytes, layout))
         else:
             entries: list[tuple] = []
@@ -1140,12 +1139,13 @@ def _patch_output(out_path: Path, cache, ident: bytes, dig_bytes: bytes, all_nam
         fd = os.open(out_path, os.O_RDWR)
     except OSError:
         return None
+    hasher = _Hasher()
     try:
-        size = os.fstat(fd).st_size
-        old = zipbuild._read(str(out_path), size)
         try:
-            return zipbuild.patch_zip(fd, old, rec[2], members)
+            return (hasher,) + zipbuild.patch_zip(fd, rec[2], members, on_prefix=hasher.feed)
         except (ValueError, zipbuild.ZipTooLarge):      # raised before anything is written
+            if hasher.is_alive():
+                hasher.result()
             return None
         except BaseException:
             try:
@@ -1157,6 +1157,33 @@ def _patch_output(out_path: Path, cache, ident: bytes, dig_bytes: bytes, all_nam
         raise OperationError(f"cannot write {out_path}: {exc.strerror}", hint="check --out and its directory")
     finally:
         os.close(fd)
+
+
+class _Hasher(threading.Thread):
+    """CodeSha256 on another core, of pieces fed while the main thread goes on (``feed``, then
+    ``result()``): hashlib releases the GIL for each large piece."""
+
+    def __init__(self):
+        from queue import SimpleQueue
+
+        super().__init__(daemon=True, name="lambdactl-sha256")
+        self.q = SimpleQueue()
+        self.h = hashlib.sha256()
+
+    def feed(self, piece) -> None:
+        if not self.is_alive() and self.ident is None:
+            self.start()
+        self.q.put(piece)
+
+    def run(self) -> None:
+        update, get = self.h.update, self.q.get
+        while (piece := get()) is not None:
+            update(piece)
+
+    def result(self) -> str:
+        self.feed(None)
+        self.join()
+        return base64.b64encode(self.h.digest()).decode()
 
 
 def _hash_pieces(pieces: list, box: list) -> None:

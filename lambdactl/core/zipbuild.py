@@ -540,15 +540,19 @@ def write_zip(entries: Iterable[tuple], layout: list | None = None) -> list:
 PATCH_MAX = 64      # more changed members than this: the zip is assembled anew
 
 
-def patch_zip(fd: int, old: bytes, layout: tuple, changed: list[tuple]) -> tuple[list, tuple, int]:
-    """Update a zip written by :func:`write_zip` (its bytes ``old``, open as ``fd``) in place
-    when only some members' contents changed (same names, modes and order).
+def patch_zip(fd: int, layout: tuple, changed: list[tuple],
+              on_prefix: Callable | None = None) -> tuple[list, tuple, int]:
+    """Update a zip written by :func:`write_zip` (open read-write as ``fd``) in place when only
+    some members' contents changed (same names, modes and order).
 
     ``layout``: (record lengths, central record positions, central directory length) from
     write_zip or a previous patch; ``changed``: ``(index, name, mode, crc, usize, method,
-    data)`` in index order. Writes from the first changed member on and truncates; returns
-    (the new zip as pieces, for hashing; the new layout; the new size). The bytes are exactly
-    those write_zip gives for the new entries."""
+    data)`` in index order. Reads and rewrites from the first changed member on and truncates;
+    returns (the new zip as pieces, for hashing; the new layout; the new size). The bytes are
+    exactly those write_zip gives for the new entries. ``on_prefix(view)`` is called first with
+    the unchanged start of the zip (a read-only map, to hash it meanwhile); it is then not among
+    the pieces. ValueError (nothing written) when the file does not match the layout."""
+    import mmap
     from array import array
     from itertools import accumulate
 
@@ -561,18 +565,32 @@ def patch_zip(fd: int, old: bytes, layout: tuple, changed: list[tuple]) -> tuple
     offsets = array("Q", [0])
     offsets.extend(accumulate(rec_lens))
     cd_start = offsets[n]
-    if len(old) != cd_start + cd_len + _EOCD.size or len(cd_pos) != n:
+    size = os.fstat(fd).st_size
+    if size != cd_start + cd_len + _EOCD.size or len(cd_pos) != n:
         raise ValueError("the zip does not match its layout")
-    cd = bytearray(old[cd_start:cd_start + cd_len])
     first = changed[0][0]
-    pieces: list = [memoryview(old)[:offsets[first]]]
+    base = offsets[first]
+    old = os.pread(fd, size - base, base)               # what moves or changes
+    if len(old) != size - base:
+        raise ValueError("short read")
+    if base:
+        head = memoryview(mmap.mmap(fd, base, prot=mmap.PROT_READ))
+        if on_prefix is not None:
+            on_prefix(head)
+            pieces: list = []
+        else:
+            pieces = [head]
+    else:
+        pieces = []
+    cd = bytearray(old[cd_start - base:cd_start - base + cd_len])
     tail: list = []
-    prev_end = offsets[first]
+    prev_end = base
     shift = 0
     central_pack, pack_into = _CENTRAL.pack, _OFFSET.pack_into
+    view = memoryview(old)
     for k, (i, name, mode, crc, usize, method, data) in enumerate(changed):
         if offsets[i] > prev_end:
-            tail.append(memoryview(old)[prev_end:offsets[i]])
+            tail.append(view[prev_end - base:offsets[i] - base])
         bname = name.encode("utf-8")
         nlen = len(bname)
         csize = len(data)
@@ -595,12 +613,12 @@ def patch_zip(fd: int, old: bytes, layout: tuple, changed: list[tuple]) -> tuple
         if shift:
             for j in range(i + 1, stop):      # the members after it move by the shift so far
                 pack_into(cd, cd_pos[j] + 42, offsets[j] + shift)
-    tail.append(memoryview(old)[prev_end:cd_start])
+    tail.append(view[prev_end - base:cd_start - base])
     new_cd_start = cd_start + shift
     if new_cd_start + cd_len > 0xFFFFFFFE:
         raise ZipTooLarge("the zip is too large for a Lambda deployment zip (over 4 GB)")
     tail.append(bytes(cd) + _EOCD.pack(0x06054B50, 0, 0, n, n, cd_len, new_cd_start, 0))
-    os.lseek(fd, offsets[first], os.SEEK_SET)
+    os.lseek(fd, base, os.SEEK_SET)
     write_all(fd, tail)
     size = new_cd_start + cd_len + _EOCD.size
     os.ftruncate(fd, size)
