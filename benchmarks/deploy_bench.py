@@ -58,7 +58,7 @@ def write_project(root: Path, files: int, kb: int) -> Path:
 
 def measure(proj, *, publish: bool = False, areas=None) -> dict:
     from lambdactl.aws import CALLS, AwsSession
-    from lambdactl.core.deploy import plan_deploy, run_deploy
+    from lambdactl.core.resources.deploy import plan_deploy, run_deploy
 
     CALLS.clear()
     t0 = time.perf_counter()
@@ -92,7 +92,7 @@ def main() -> int:
     os.environ["AWS_ENDPOINT_URL"] = url
     try:
         from lambdactl import config
-        from lambdactl.core.deploy import FUNCTION_AREAS
+        from lambdactl.core.resources.deploy import FUNCTION_AREAS
 
         with tempfile.TemporaryDirectory() as tmp:
             root = write_project(Path(tmp), args.files, args.kb)

@@ -36,7 +36,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def bench_local(tmp: Path, warm_n: int, cold_n: int) -> dict:
-    from lambdactl.core.local_runner import FunctionSpec, Worker
+    from lambdactl.core.run.local_runner import FunctionSpec, Worker
 
     src = tmp / "src"
     src.mkdir(exist_ok=True)
@@ -107,8 +107,8 @@ def bench_batch(events: int, concurrencies: list[int], tmp: Path) -> list[dict]:
         import boto3
 
         from lambdactl.aws import AwsSession
-        from lambdactl.core.batch import local_invoker, parse_lines, remote_invoker, run_batch
-        from lambdactl.core.local_runner import FunctionSpec, WorkerPool
+        from lambdactl.core.run.batch import local_invoker, parse_lines, remote_invoker, run_batch
+        from lambdactl.core.run.local_runner import FunctionSpec, WorkerPool
         from lambdactl.settings import Settings
 
         iam = boto3.client("iam", region_name="us-east-1", endpoint_url=url)

@@ -59,7 +59,7 @@ def lag_run(url: str, poll: float, events: int, rate: float, streams: int) -> di
     import boto3
 
     from lambdactl.aws import AwsSession
-    from lambdactl.core.logs import Query, Renderer, follow_batches
+    from lambdactl.core.observe.logs import Query, Renderer, follow_batches
 
     logs = boto3.client("logs", endpoint_url=url, region_name="us-east-1")
     group = f"/aws/lambda/bench-{int(poll * 1000)}-{time.time_ns()}"
@@ -135,7 +135,7 @@ def throughput_run(url: str, backlog: int) -> dict:
     import boto3
 
     from lambdactl.aws import AwsSession
-    from lambdactl.core.logs import Query, Renderer, follow_batches, parse_event
+    from lambdactl.core.observe.logs import Query, Renderer, follow_batches, parse_event
 
     logs = boto3.client("logs", endpoint_url=url, region_name="us-east-1")
     group = f"/aws/lambda/bulk-{time.time_ns()}"
@@ -182,7 +182,7 @@ def throughput_run(url: str, backlog: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lambdactl.core.logs import DEFAULT_POLL_INTERVAL
+    from lambdactl.core.observe.logs import DEFAULT_POLL_INTERVAL
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--poll-interval", default=f"{DEFAULT_POLL_INTERVAL},0.5",

@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lambdactl.core import packaging, zipbuild  # noqa: E402
+from lambdactl.core.build import packaging, zipbuild  # noqa: E402
 
 MB = 1024 * 1024
 FILES = 10_000

@@ -32,7 +32,7 @@ def main() -> None:
 
     import boto3
 
-    from lambdactl.core.sandbox import SandboxServer
+    from lambdactl.core.run.sandbox import SandboxServer
 
     tmp = tempfile.mkdtemp(prefix="lambdactl-sandbox-bench-")
     server = SandboxServer(port=0, cache_dir=tmp).start()
@@ -57,7 +57,7 @@ def main() -> None:
         cold.append((time.perf_counter() - t0) * 1000)
         import base64
 
-        from lambdactl.core.reportline import parse_report
+        from lambdactl.core.observe.reportline import parse_report
 
         for line in base64.b64decode(r["LogResult"]).decode().splitlines():
             rep = parse_report(line)

@@ -77,7 +77,7 @@ CALLS = CallLog()
 
 
 def sandbox_endpoint() -> str:
-    from lambdactl.core import sandbox_state  # local, no heavy imports
+    from lambdactl import sandbox_state  # local, no heavy imports
 
     ep = sandbox_state.running_endpoint()
     if not ep:

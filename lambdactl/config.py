@@ -363,7 +363,7 @@ TRIGGER_KEYS: dict[str, set[str]] = {
 
 def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> ProjectConfig:
     """Validate a parsed TOML document into a :class:`ProjectConfig` (raises ConfigError)."""
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     v = _V(file)
     v.table(data, "(top level)")
@@ -564,7 +564,7 @@ def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> 
 
 
 def _dest_arn(v: _V, key: str, arn: str, allowed: tuple[str, ...]) -> None:
-    from lambdactl.core.asyncconfig import destination_kind  # the one destination-ARN check
+    from lambdactl.core.resources.asyncconfig import destination_kind  # the one destination-ARN check
     from lambdactl.errors import UsageError
 
     try:
@@ -588,7 +588,7 @@ def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
         v.str_(t, "suffix", key, None)
     elif ttype == "schedule":
         expr = v.str_(t, "expression", key, required=True)
-        from lambdactl.core.schedule import validate_expression
+        from lambdactl.core.model.schedule import validate_expression
         try:
             validate_expression(expr)
         except Exception as exc:  # UsageError with the field
@@ -620,7 +620,7 @@ def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
         if "starting_position" in t:
             v.str_(t, "starting_position", key, None, choices=("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"))
         v.bool_(t, "enabled", key, True)
-        from lambdactl.core.triggers import validate_esm_options  # the same rules as 'trigger add'
+        from lambdactl.core.resources.triggers import validate_esm_options  # the same rules as 'trigger add'
         from lambdactl.errors import UsageError
         try:
             validate_esm_options(ttype, t)
@@ -632,7 +632,7 @@ def _validate_trigger(v: _V, key: str, ttype: str, t: dict) -> None:
         v.str_(t, "auth", key, "AWS_IAM", choices=("NONE", "AWS_IAM"))
         if "cors" in t:
             v.table(t["cors"], f"{key}.cors")
-            from lambdactl.core.triggers import normalize  # the same rules (max_age 0..86400) as 'trigger add url'
+            from lambdactl.core.resources.triggers import normalize  # the same rules (max_age 0..86400) as 'trigger add url'
             from lambdactl.errors import UsageError
             try:
                 normalize("url", {k: x for k, x in t.items() if k != "type"})

@@ -218,7 +218,7 @@ def project_file_for(function: str | None) -> str | None:
         return None
     display = path.name if path.parent.resolve() == Path.cwd().resolve() else str(path)
     if function:
-        from lambdactl.core.naming import parse_function_ref, short_name
+        from lambdactl.core.model.naming import parse_function_ref, short_name
 
         try:
             project_function = config.load(path).function.name

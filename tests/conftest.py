@@ -57,7 +57,7 @@ def moto_endpoint():
     os.environ.update({k: v for k, v in FAKE_ENV.items()})
     from moto.server import ThreadedMotoServer
 
-    from lambdactl.core import motofixes
+    from lambdactl.core.run import motofixes
 
     import logging
 

@@ -45,7 +45,7 @@ def zip_server():
 @pytest.fixture
 def live_function(tmp_path, iam_role, boto, invoke_cli):
     """A function deployed from a lambdactl-built zip, wired like a real service."""
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.build.packaging import build_package
 
     src = tmp_path / "orig"
     src.mkdir()
@@ -71,7 +71,7 @@ def live_function(tmp_path, iam_role, boto, invoke_cli):
 
 def _adopt(zip_server, pkg, directory: Path):
     from lambdactl.aws import AwsSession
-    from lambdactl.core.adopt import adopt
+    from lambdactl.core.resources.adopt import adopt
     from lambdactl.settings import Settings
 
     srv, served = zip_server
@@ -138,7 +138,7 @@ def code_server(monkeypatch):
     """GetFunction's Code.Location on the moto server points at this small HTTP server
     (``motofixes.CODE_BASE_URL``, the hook the sandbox uses to serve code): ``served[name]`` is
     what a GET of function ``name``'s code answers — bytes, or ``(status, headers, body)``."""
-    from lambdactl.core import motofixes
+    from lambdactl.core.run import motofixes
 
     served: dict[str, object] = {}
 
@@ -179,7 +179,7 @@ def streams_function(create_function, tmp_path, boto, code_server):
     (made with boto3, as another tool would have)."""
     import datetime as dt
 
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.build.packaging import build_package
 
     (tmp_path / "orig").mkdir()
     (tmp_path / "orig" / "app.py").write_text(HANDLER)
@@ -376,7 +376,7 @@ def test_bad_zips_are_refused_before_anything_is_written(invoke_cli, create_func
 
 
 def test_only_http_locations_are_fetched(invoke_cli, create_function, make_zip, code_server, tmp_path, monkeypatch):
-    from lambdactl.core import motofixes
+    from lambdactl.core.run import motofixes
 
     code = make_zip({"app.py": HANDLER})
     _code_function(create_function, code_server, "fn", code)
@@ -404,7 +404,7 @@ def test_only_http_locations_are_fetched(invoke_cli, create_function, make_zip, 
 
 
 def test_downloads_are_bounded(invoke_cli, create_function, make_zip, code_server, tmp_path, monkeypatch):
-    from lambdactl.core import adopt
+    from lambdactl.core.resources import adopt
 
     code = make_zip({"app.py": HANDLER, "data.txt": "z" * 5000})
     _code_function(create_function, code_server, "fn", code)

@@ -342,7 +342,7 @@ def test_single_canary_with_interval_and_check(invoke_cli, two_versions, boto):
 
 def test_shift_with_a_pluggable_check(two_versions, boto):
     """Any callable can be the health check; it sees the canary window and can stop the shift."""
-    from lambdactl.core.aliases import CheckResult, shift_alias
+    from lambdactl.core.resources.aliases import CheckResult, shift_alias
     from lambdactl.errors import OperationError
 
     boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
@@ -366,7 +366,7 @@ def test_shift_with_a_pluggable_check(two_versions, boto):
 # --- parsing ------------------------------------------------------------------------------
 
 def test_parsers():
-    from lambdactl.core.aliases import parse_duration, parse_percent, parse_steps, parse_weights
+    from lambdactl.core.resources.aliases import parse_duration, parse_percent, parse_steps, parse_weights
     from lambdactl.errors import UsageError
 
     assert parse_duration("5m") == 300 and parse_duration("1h") == 3600 and parse_duration("30s") == 30
@@ -384,7 +384,7 @@ def test_parsers():
 
 def _ctx(boto, toml_aliases: str = "", **options):
     from lambdactl.config import loads
-    from lambdactl.core.plan import DeployContext
+    from lambdactl.core.resources.plan import DeployContext
 
     project = loads('[function]\nname = "fn"\nruntime = "python3.12"\nhandler = "app.handler"\n' + toml_aliases)
     current = boto("lambda").get_function_configuration(FunctionName="fn")
@@ -392,8 +392,8 @@ def _ctx(boto, toml_aliases: str = "", **options):
 
 
 def test_plan_aliases_published_version_from_the_publish_step(two_versions, boto):
-    from lambdactl.core.aliases import plan_aliases
-    from lambdactl.core.plan import Executor
+    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.plan import Executor
 
     ctx = _ctx(boto, '[[aliases]]\nname = "live"\nversion = "published"\n', publish=True)
     steps = plan_aliases(ctx)
@@ -406,8 +406,8 @@ def test_plan_aliases_published_version_from_the_publish_step(two_versions, boto
 
 
 def test_plan_aliases_without_publish_uses_newest_and_is_idempotent(two_versions, boto):
-    from lambdactl.core.aliases import plan_aliases
-    from lambdactl.core.plan import Executor
+    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.plan import Executor
 
     toml = '[[aliases]]\nname = "live"\n\n[[aliases]]\nname = "stable"\nversion = 1\ndescription = "s"\n'
     ctx = _ctx(boto, toml)
@@ -419,8 +419,8 @@ def test_plan_aliases_without_publish_uses_newest_and_is_idempotent(two_versions
 
 
 def test_plan_aliases_canary_keeps_primary(two_versions, boto):
-    from lambdactl.core.aliases import plan_aliases
-    from lambdactl.core.plan import Executor
+    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.plan import Executor
 
     boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
     ctx = _ctx(boto, publish=True, alias="live", canary=10)
@@ -432,7 +432,7 @@ def test_plan_aliases_canary_keeps_primary(two_versions, boto):
 
 
 def test_plan_aliases_skips_and_errors(create_function, boto, capsys):
-    from lambdactl.core.aliases import plan_aliases
+    from lambdactl.core.resources.aliases import plan_aliases
     from lambdactl.errors import NotFoundError, UsageError
 
     create_function("fn")
@@ -583,8 +583,8 @@ def test_rollback_without_a_record_exits_1_with_a_hint(invoke_cli, two_versions,
 
 def test_deploy_alias_and_canary_record_the_previous_routing(invoke_cli, two_versions, boto):
     """deploy --alias / --canary (the planner's apply step) records too."""
-    from lambdactl.core.aliases import plan_aliases
-    from lambdactl.core.plan import Executor
+    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.plan import Executor
 
     boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1", Description="d")
     ctx = _ctx(boto, publish=True, alias="live", canary=10)
@@ -607,7 +607,7 @@ def test_deploy_alias_and_canary_record_the_previous_routing(invoke_cli, two_ver
 
 
 def test_alias_description_leaves_room_for_the_record(invoke_cli, two_versions, boto):
-    from lambdactl.core.aliases import MAX_USER_DESCRIPTION
+    from lambdactl.core.resources.aliases import MAX_USER_DESCRIPTION
 
     r = invoke_cli("alias", "set", "fn", "live", "--version", "1", "--description", "x" * (MAX_USER_DESCRIPTION + 1))
     assert_clean_error(r, 2, contains="--description")
@@ -653,7 +653,7 @@ def test_export_and_adopt_show_the_users_alias_description_without_the_record(in
     r = invoke_cli("export", "fn", "--format", "cloudformation", "-o", "json")
     assert r.exit_code == 0, r.stderr
     assert "lambdactl: was" not in r.stdout and "orders" in r.stdout
-    from lambdactl.core.adopt import live_project            # init --from: the project file's [[aliases]]
+    from lambdactl.core.resources.adopt import live_project            # init --from: the project file's [[aliases]]
 
     doc, _notes = live_project(_session(), "fn")
     assert doc["aliases"] == [{"name": "live", "version": "2", "description": "orders"}]

@@ -1,6 +1,6 @@
 """async (event invoke config) and dlq against the moto server.
 
-Two behaviours come only from lambdactl's moto fidelity fixes (lambdactl/core/motofixes.py, also
+Two behaviours come only from lambdactl's moto fidelity fixes (lambdactl/core/run/motofixes.py, also
 used by the sandbox), each as the Lambda API documents it: PutFunctionEventInvokeConfig replaces
 the config (moto 5.2 appends and keeps showing the first), and DeadLetterConfig is kept and read
 back (moto 5.2 drops it). The tests that depend on them say so."""
@@ -70,7 +70,7 @@ def test_async_missing_function_exit_3(invoke_cli):
 
 def test_dlq_set_and_clear(invoke_cli, create_function, boto):
     """moto 5.2 drops DeadLetterConfig; the test server runs with lambdactl's moto fidelity fixes
-    (lambdactl/core/motofixes.py, also used by the sandbox), which keep it as AWS does."""
+    (lambdactl/core/run/motofixes.py, also used by the sandbox), which keep it as AWS does."""
     from lambdactl.aws import CALLS
 
     create_function("fn")

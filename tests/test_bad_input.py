@@ -18,7 +18,7 @@ Every range is tested at both edges (the value just outside here, the edge itsel
 ``test_valid_edges_are_accepted``), for the flags and the project-file keys.
 
 The ``invoke-missing-function`` and ``invoke-missing-alias`` cases need lambdactl's moto fidelity
-fix (core/motofixes.py): moto 5.2's Docker-less invoke answers 200 for a missing function or
+fix (core/run/motofixes.py): moto 5.2's Docker-less invoke answers 200 for a missing function or
 qualifier, AWS answers 404 ResourceNotFoundException.
 
 Tool defects this suite found were fixed in the tool.

@@ -221,7 +221,7 @@ def test_a_hung_endpoint_never_blocks_the_shell_and_stale_names_are_used(silent_
     """A server that never answers: completion gives up at its deadline (0.5 s here) with the
     stale names or nothing. No wall-clock assertion (a loaded box makes those flaky): a completion
     that waited on the hung server would run into complete_env's 60 s subprocess timeout."""
-    from lambdactl.core import completion
+    from lambdactl.core.resources import completion
 
     hung = {"AWS_ENDPOINT_URL": silent_endpoint, "LAMBDACTL_COMPLETION_TIMEOUT": "0.5"}
     names, _ = complete_env("lambdactl info ", **hung)

@@ -254,7 +254,7 @@ def test_provisioned_against_endpoint_without_api_fails_cleanly(invoke_cli, fn_w
 def test_set_provisioned_then_unchanged_then_clear(stubbed, fn_with_alias, boto):
     """Stubbed: List/Put/Get/DeleteProvisionedConcurrencyConfig(s). From moto: GetAlias,
     GetFunctionConfiguration (memory, arch), GetFunctionConcurrency."""
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
 
     sess, stub = stubbed
     stub.add_response("list_provisioned_concurrency_configs", {"ProvisionedConcurrencyConfigs": []},
@@ -289,7 +289,7 @@ def test_set_provisioned_then_unchanged_then_clear(stubbed, fn_with_alias, boto)
 
 def test_provisioned_cannot_exceed_reserved(stubbed, fn_with_alias, boto):
     """Reserved 4 is real (moto); the other qualifier's provisioned 3 is stubbed."""
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
     from lambdactl.errors import UsageError
 
     sess, stub = stubbed
@@ -303,7 +303,7 @@ def test_provisioned_cannot_exceed_reserved(stubbed, fn_with_alias, boto):
 
 
 def test_wait_ready_reports_progress(stubbed, fn_with_alias):
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
 
     sess, stub = stubbed
     for p in (prov(5, "IN_PROGRESS", 0), prov(5, "IN_PROGRESS", 3), prov(5, "READY")):
@@ -317,7 +317,7 @@ def test_wait_ready_reports_progress(stubbed, fn_with_alias):
 
 
 def test_wait_failed_raises_exit_1_with_reason(stubbed, fn_with_alias):
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
     from lambdactl.errors import OperationError
 
     sess, stub = stubbed
@@ -369,7 +369,7 @@ def test_cli_set_provisioned_wait_failed_exit_1(stubbed, fn_with_alias, capsys):
 
 def test_show_function_with_account_and_provisioned(stubbed, fn_with_alias, boto, capsys):
     from lambdactl.cli import concurrency as cli
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
 
     sess, stub = stubbed
     boto("lambda").put_function_concurrency(FunctionName="fn", ReservedConcurrentExecutions=20)
@@ -404,7 +404,7 @@ def test_show_function_with_account_and_provisioned(stubbed, fn_with_alias, boto
 def test_reserved_validated_with_account_settings(stubbed, create_function, boto):
     """GetAccountSettings stubbed (limit 1000, unreserved 300, fn reserves 0 so far):
     at most 300 - 100 = 200; the Put/Get of the reservation are real moto calls."""
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
     from lambdactl.errors import UsageError
 
     sess, stub = stubbed
@@ -426,7 +426,7 @@ def test_reserved_validated_with_account_settings(stubbed, create_function, boto
 def test_account_summary(stubbed, create_function, boto):
     """GetAccountSettings and ListProvisionedConcurrencyConfigs stubbed (one worker, so the
     stubbed responses are consumed in function-name order); reservations are real moto state."""
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
 
     sess, stub = stubbed
     for n in ("a", "b", "c"):
@@ -473,7 +473,7 @@ def test_clear_flags(invoke_cli, create_function, boto):
 
 
 def test_estimate_cost_x86():
-    from lambdactl.core.concurrency import estimate_cost
+    from lambdactl.core.resources.concurrency import estimate_cost
 
     c = estimate_cost(1024, 10, "x86_64")
     assert c["gb_seconds_per_hour"] == 36000
@@ -490,15 +490,15 @@ PROJECT = '[function]\nname = "fn"\nruntime = "python3.12"\nhandler = "app.handl
 def _ctx(text: str, current: dict | None, **options):
     from lambdactl import config
     from lambdactl.aws import session
-    from lambdactl.core.plan import DeployContext
+    from lambdactl.core.resources.plan import DeployContext
 
     return DeployContext(aws=session(), project=config.loads(text), function_name="fn",
                          current=current, options=options)
 
 
 def test_plan_concurrency_reserved(create_function, boto):
-    from lambdactl.core.concurrency import plan_concurrency
-    from lambdactl.core.plan import Executor
+    from lambdactl.core.resources.concurrency import plan_concurrency
+    from lambdactl.core.resources.plan import Executor
 
     cfg = create_function("fn")
     boto("lambda").put_function_concurrency(FunctionName="fn", ReservedConcurrentExecutions=5)
@@ -515,7 +515,7 @@ def test_plan_concurrency_reserved(create_function, boto):
 
 def test_plan_concurrency_unmanaged_and_new_function(create_function):
     from lambdactl.aws import CALLS
-    from lambdactl.core.concurrency import plan_concurrency
+    from lambdactl.core.resources.concurrency import plan_concurrency
 
     cfg = create_function("fn")
     assert plan_concurrency(_ctx(PROJECT, cfg)) == []                                # no [concurrency]
@@ -529,7 +529,7 @@ def test_plan_concurrency_unmanaged_and_new_function(create_function):
 def test_plan_concurrency_provisioned(stubbed, fn_with_alias, boto):
     """ListProvisionedConcurrencyConfigs stubbed: live has 2 (file wants 5), version 2 has 1 and
     is not in the file, which lists ``provisioned`` → update live, remove version 2."""
-    from lambdactl.core.concurrency import plan_concurrency
+    from lambdactl.core.resources.concurrency import plan_concurrency
 
     sess, stub = stubbed
     cfg = boto("lambda").get_function_configuration(FunctionName="fn")

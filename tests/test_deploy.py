@@ -44,7 +44,7 @@ def write_project(d: Path, *, name: str = FN, memory: int = 256, env: dict | Non
 
 
 def local_sha(d: Path) -> str:
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.build.packaging import build_package
 
     return build_package(d / "src").sha256
 
@@ -119,7 +119,7 @@ def test_noop_plan_of_the_function_reads_once(deployed, boto):
     on a no-op; with --publish one more call (ListVersionsByFunction)."""
     from lambdactl import config
     from lambdactl.aws import AwsSession
-    from lambdactl.core.deploy import FUNCTION_AREAS, plan_deploy
+    from lambdactl.core.resources.deploy import FUNCTION_AREAS, plan_deploy
 
     proj = config.load(deployed / "lambdactl.toml")
     CALLS.clear()
@@ -132,7 +132,7 @@ def test_noop_plan_of_the_function_reads_once(deployed, boto):
 
 
 def test_existing_auto_role_is_reused(project, invoke_cli, boto):
-    from lambdactl.core.roles import TRUST_POLICY
+    from lambdactl.core.resources.roles import TRUST_POLICY
 
     arn = boto("iam").create_role(RoleName=f"lambdactl-{FN}-role",
                                   AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
@@ -331,7 +331,7 @@ def test_role_retry_waits_for_iam_propagation():
     reproduced on moto)."""
     from botocore.exceptions import ClientError
 
-    from lambdactl.core.deploy import call_with_role_retry
+    from lambdactl.core.resources.deploy import call_with_role_retry
 
     calls = []
 
@@ -412,7 +412,7 @@ def test_create_and_update_imperative(project_dir, invoke_cli, boto, make_zip):
     zpath.write_bytes(data)
     r = invoke_cli("update", "imp", "--zip", str(zpath))
     assert r.exit_code == 0, r.stderr
-    from lambdactl.core.packaging import code_sha256
+    from lambdactl.core.build.packaging import code_sha256
     assert config_of(boto, "imp")["CodeSha256"] == code_sha256(data)
     r = invoke_cli("update", "missing-fn", "--zip", str(zpath))
     assert_clean_error(r, 3, contains="missing-fn")
@@ -543,7 +543,7 @@ def test_function_settings_tracing_kms_vpc_layers_dlq(project_dir, boto):
     mocked) and in the plan."""
     from lambdactl import config
     from lambdactl.aws import AwsSession
-    from lambdactl.core.deploy import plan_deploy, run_deploy
+    from lambdactl.core.resources.deploy import plan_deploy, run_deploy
 
     lam = boto("lambda")
     layer = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": b"PK\x05\x06" + b"\0" * 18},
@@ -582,7 +582,7 @@ def test_create_sends_every_setting(project_dir, boto):
     ``provide-client-params`` hook, since moto drops some of them)."""
     from lambdactl import config
     from lambdactl.aws import AwsSession
-    from lambdactl.core.deploy import plan_deploy, run_deploy
+    from lambdactl.core.resources.deploy import plan_deploy, run_deploy
 
     write_project(project_dir, extra="\n".join([
         'tracing = "Active"', 'ephemeral_storage = 1024', 'architecture = "arm64"',

@@ -168,7 +168,7 @@ def test_failure_mid_deploy_reports_applied_and_not_applied(invoke_cli, boto, pr
     assert "step failed" in r.stderr
     cfg = boto("lambda").get_function_configuration(FunctionName="faulty")
     assert cfg["MemorySize"] == 256             # configuration not applied
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.build.packaging import build_package
 
     assert cfg["CodeSha256"] == build_package(project_dir / "src").sha256   # code applied
 

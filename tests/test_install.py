@@ -26,7 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 # Modules that run only inside the sandbox: their imports belong to the "sandbox" extra.
-SANDBOX_ONLY = {"lambdactl/core/sandbox.py", "lambdactl/core/motofixes.py"}
+SANDBOX_ONLY = {"lambdactl/core/run/sandbox.py", "lambdactl/core/run/motofixes.py"}
 
 
 def _norm(name: str) -> str:
@@ -92,7 +92,7 @@ def test_every_third_party_import_is_declared():
 
 
 def test_moto_is_capped_below_the_next_minor_in_both_extras():
-    """The fidelity layer (lambdactl.core.motofixes) patches moto internals: a new minor may break it."""
+    """The fidelity layer (lambdactl.core.run.motofixes) patches moto internals: a new minor may break it."""
     major, minor = (int(x) for x in importlib.metadata.version("moto").split(".")[:2])
     for extra in ("sandbox", "test"):
         (req,) = [r for r in PYPROJECT["optional-dependencies"][extra] if _norm(r).startswith("moto")]

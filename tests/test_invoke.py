@@ -260,7 +260,7 @@ def _stubbed_invoke(function, *, response: dict, expected: dict, output: str | N
     from lambdactl.aws import session
     from lambdactl.cli.groups import report
     from lambdactl.cli.invoke import invoke
-    from lambdactl.core.invoke import invoke_client
+    from lambdactl.core.run.invoke import invoke_client
 
     st = S.set_current(S.Settings(output=output))
     body = response.pop("Payload")
@@ -319,7 +319,7 @@ def _stubbed_session():
 
     from lambdactl import settings as S
     from lambdactl.aws import session
-    from lambdactl.core.invoke import invoke_client
+    from lambdactl.core.run.invoke import invoke_client
 
     sess = session(S.set_current(S.Settings()))
     return sess, Stubber(invoke_client(sess))
@@ -328,7 +328,7 @@ def _stubbed_session():
 def test_missing_function_or_qualifier_is_not_found(invoke_cli, create_function):
     """AWS answers 404 ResourceNotFoundException for a missing function, version or alias. moto
     5.2's Docker-less invoke answers 200 with the payload echoed; lambdactl's moto fidelity fix
-    (core/motofixes.py, also used by the sandbox) answers as AWS does, so this runs against moto."""
+    (core/run/motofixes.py, also used by the sandbox) answers as AWS does, so this runs against moto."""
     create_function("fn")
     assert_clean_error(invoke_cli("invoke", "nope", "{}"), 3, contains="function not found: nope")
     assert_clean_error(invoke_cli("invoke", "fn:live", "{}"), 3, contains="function not found: fn:live")
@@ -339,7 +339,7 @@ def test_missing_function_or_qualifier_is_not_found(invoke_cli, create_function)
 
 def test_invoke_errors_are_translated():
     """Stubber on Invoke: moto never throttles an invoke or rejects a payload size."""
-    from lambdactl.core.invoke import invoke_remote
+    from lambdactl.core.run.invoke import invoke_remote
     from lambdactl.errors import OperationError
 
     sess, stub = _stubbed_session()
@@ -372,7 +372,7 @@ def _body(data: bytes):
 
 def test_invoke_client_does_not_retry_on_its_own():
     """A slow invoke must not be re-sent by botocore (it would run the function twice)."""
-    from lambdactl.core.invoke import INVOKE_READ_TIMEOUT
+    from lambdactl.core.run.invoke import INVOKE_READ_TIMEOUT
 
     sess, stub = _stubbed_session()
     cfg = stub.client.meta.config
@@ -380,7 +380,7 @@ def test_invoke_client_does_not_retry_on_its_own():
 
 
 def test_decode_log_result_and_error_helpers():
-    from lambdactl.core.invoke import decode_log_result, error_title, find_report, format_error
+    from lambdactl.core.run.invoke import decode_log_result, error_title, find_report, format_error
 
     tail = decode_log_result(base64.b64encode(LOG_TEXT.encode()).decode())
     assert tail == LOG_TEXT
@@ -471,7 +471,7 @@ def test_batch_rejects_payload_flags(invoke_cli, tmp_path):
 # --- payload parser unit tests -----------------------------------------------------------------
 
 def test_payload_parser_units(tmp_path):
-    from lambdactl.core.payload import apply_sets, load_payload, looks_like_payload
+    from lambdactl.core.run.payload import apply_sets, load_payload, looks_like_payload
     from lambdactl.errors import UsageError
 
     assert looks_like_payload("{}") and looks_like_payload("[1]") and looks_like_payload("@f") and looks_like_payload("-")

@@ -235,7 +235,7 @@ def test_local_vendored_dependencies_on_sys_path(invoke_cli, project_dir):
 def test_local_uses_the_cached_dependency_install(invoke_cli, project_dir):
     """Requirements that 'lambdactl package' installed into the cache are importable locally
     (looked up by the same cache key; pip does not run)."""
-    from lambdactl.core import deps
+    from lambdactl.core.build import deps
 
     src = 'import cached_lib\n\ndef handler(event, context):\n    return cached_lib.VALUE\n'
     write_project(project_dir, handler_src=src, files={"requirements.txt": "cached-lib==1.0\n"})
@@ -306,7 +306,7 @@ def test_local_batch(invoke_cli, project_dir, tmp_path):
 # --- the library (used by the sandbox) -------------------------------------------------------
 
 def test_worker_library_timeout_then_cold_restart(tmp_path):
-    from lambdactl.core.local_runner import FunctionSpec, Worker
+    from lambdactl.core.run.local_runner import FunctionSpec, Worker
 
     (tmp_path / "fn.py").write_text("import os, time\n"
                                     "def go(event, context):\n"
@@ -332,7 +332,7 @@ def test_worker_library_timeout_then_cold_restart(tmp_path):
 def test_worker_pool_reuses_warm_workers(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from lambdactl.core.local_runner import FunctionSpec, WorkerPool
+    from lambdactl.core.run.local_runner import FunctionSpec, WorkerPool
 
     (tmp_path / "fn.py").write_text("import os, time\ndef go(e, c):\n    time.sleep(0.05)\n    return os.getpid()\n")
     spec = FunctionSpec(code_dir=tmp_path, handler="fn.go", function_name="pool")
@@ -347,7 +347,7 @@ def test_worker_pool_reuses_warm_workers(tmp_path):
 def test_worker_close_from_another_thread_and_log_lines(tmp_path):
     import threading
 
-    from lambdactl.core.local_runner import FunctionSpec, Worker
+    from lambdactl.core.run.local_runner import FunctionSpec, Worker
 
     (tmp_path / "fn.py").write_text("import time\ndef go(e, c):\n    print('working')\n    time.sleep(e.get('s', 0))\n    return 1\n")
     spec = FunctionSpec(code_dir=tmp_path, handler="fn.go", function_name="lib", timeout_s=30)

@@ -212,7 +212,7 @@ def test_json_messages_pretty_compact_raw(invoke_cli, boto):
 
 
 def test_error_lines_are_highlighted_on_a_tty():
-    from lambdactl.core.logs import Renderer, parse_event
+    from lambdactl.core.observe.logs import Renderer, parse_event
 
     r = Renderer(utc=True, json_format="compact", style=lambda t, c: f"<{c}>{t}" if c else t)
     for msg, color in [(f"[ERROR]\t2026-11-23T15:00:00.000Z\t{RID1}\tboom", "red"),
@@ -230,7 +230,7 @@ def test_error_lines_are_highlighted_on_a_tty():
 
 
 def test_parse_event_formats():
-    from lambdactl.core.logs import RequestContext, parse_event
+    from lambdactl.core.observe.logs import RequestContext, parse_event
 
     ctx = RequestContext()
 
@@ -262,7 +262,7 @@ def test_parse_event_formats():
 
 
 def test_time_parsing():
-    from lambdactl.core.logs import parse_duration, parse_time
+    from lambdactl.core.observe.logs import parse_duration, parse_time
     from lambdactl.errors import UsageError
 
     now = 1_700_000_000.0
@@ -306,7 +306,7 @@ def test_access_denied_names_logs_filterlogevents():
     from botocore.stub import Stubber
 
     from lambdactl.aws import AwsSession
-    from lambdactl.core.logs import Query, fetch
+    from lambdactl.core.observe.logs import Query, fetch
     from lambdactl.errors import OperationError
 
     aws = AwsSession()
@@ -323,7 +323,7 @@ def test_custom_log_group_from_logging_config():
     from botocore.stub import Stubber
 
     from lambdactl.aws import AwsSession
-    from lambdactl.core.logs import resolve_log_group
+    from lambdactl.core.observe.logs import resolve_log_group
 
     aws = AwsSession()
     lam = aws.client("lambda")
@@ -393,7 +393,7 @@ def test_follow_5000_events_each_exactly_once_in_order(boto):
     """A writer adds 5,000 events over 8 streams (streams created while following, 25 events per
     millisecond, one stream writing 1.5 s in the past like a slow delivery); the tail prints each
     exactly once and in order per stream."""
-    from lambdactl.core.logs import Query, follow
+    from lambdactl.core.observe.logs import Query, follow
 
     group = "/aws/lambda/busy"
     logs = boto("logs")
@@ -474,7 +474,7 @@ def test_follow_follows_next_token_through_empty_pages():
     Stubber answers FilterLogEvents here (that call only)."""
     from botocore.stub import ANY, Stubber
 
-    from lambdactl.core.logs import Query, follow_batches
+    from lambdactl.core.observe.logs import Query, follow_batches
 
     aws = _session()
     client = aws.client("logs")
@@ -510,7 +510,7 @@ def test_follow_follows_next_token_through_empty_pages():
 
 def test_follow_pages_through_moto_with_small_pages(boto):
     """nextToken pagination against moto itself (static data, page size 7)."""
-    from lambdactl.core.logs import Query, fetch, follow_batches
+    from lambdactl.core.observe.logs import Query, fetch, follow_batches
 
     t = now_ms() - 2000
     put(boto, "fn", "2026/11/23/[$LATEST]a", [f"a{i}" for i in range(20)], ts=[t] * 20)
@@ -569,7 +569,7 @@ def test_follow_cli_prints_new_events_and_ctrl_c_exits_130(boto, moto_endpoint):
 def test_follow_window_advances_when_nothing_matches(boto):
     """With a qualifier that matches no stream (or no events at all), the polls do not keep
     re-reading the whole --since window: the start moves up to (newest read or now) - overlap."""
-    from lambdactl.core.logs import DEFAULT_OVERLAP_MS, Query, follow_batches, stream_matcher
+    from lambdactl.core.observe.logs import DEFAULT_OVERLAP_MS, Query, follow_batches, stream_matcher
 
     n = now_ms()
     put(boto, "fn", LATEST, ["latest only"], ts=n - 1000)
@@ -593,7 +593,7 @@ def test_follow_window_advances_when_nothing_matches(boto):
 def test_platform_lines_with_any_request_id_and_failed_init():
     """START/END with a non-hexadecimal request id keep their id (lines without one are tied to
     it); an INIT_REPORT with Status: error is an error line (text and JSON log formats)."""
-    from lambdactl.core.logs import RequestContext, parse_event
+    from lambdactl.core.observe.logs import RequestContext, parse_event
 
     ctx = RequestContext()
     ev = lambda m: parse_event({"message": m, "logStreamName": "s", "eventId": "1", "timestamp": 1}, ctx)  # noqa: E731
@@ -679,7 +679,7 @@ def test_ctrl_c_while_waiting_for_the_log_group_exits_130(moto_endpoint, create_
 def test_follow_batches_waits_while_the_group_is_missing(boto, create_function):
     """The core loop: a missing group calls on_missing_group once and yields empty polls until
     the group appears; without the callback the missing group is still an error (exit 3)."""
-    from lambdactl.core.logs import Query, follow_batches
+    from lambdactl.core.observe.logs import Query, follow_batches
     from lambdactl.errors import NotFoundError
 
     aws = _session()
@@ -705,7 +705,7 @@ def test_pages_stop_on_a_repeated_token():
     Stubber answers FilterLogEvents and DescribeLogGroups here (those calls only)."""
     from botocore.stub import Stubber
 
-    from lambdactl.core.logs import Query, describe_group, fetch
+    from lambdactl.core.observe.logs import Query, describe_group, fetch
 
     aws = _session()
     client = aws.client("logs")
@@ -735,10 +735,12 @@ def test_pages_stop_on_a_repeated_token():
 
 
 def test_logs_and_completion_use_botocore_paginators():
-    """No hand-written NextToken/Marker loops left in core/logs.py and core/completion.py."""
+    """No hand-written NextToken/Marker loops left in core/observe/logs.py and core/resources/completion.py."""
     import inspect
 
-    from lambdactl.core import completion, logs
+    from lambdactl.core.resources import completion
+
+    from lambdactl.core.observe import logs
 
     for mod in (logs, completion):
         src = inspect.getsource(mod)

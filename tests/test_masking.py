@@ -348,7 +348,7 @@ def test_aws_error_that_echoes_values_is_masked(vault, invoke_cli, moto_endpoint
 @pytest.fixture
 def code_server(monkeypatch, sample_zip):
     """Serves the function's zip where GetFunction's Code.Location points (see core.motofixes)."""
-    from lambdactl.core import motofixes
+    from lambdactl.core.run import motofixes
 
     class H(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl.core import deps, packaging, zipbuild
+from lambdactl.core.build import deps, packaging, zipbuild
 from tests.conftest import assert_clean_error
 
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
@@ -861,7 +861,7 @@ def test_zlib_fallback_gives_other_bytes_and_the_caches_never_mix(tmp_path, monk
 def test_help_does_not_import_the_compressor():
     code = ("import sys\nfrom lambdactl.cli.app import app\n"
             "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('deflate', 'lambdactl.core.zipbuild', 'lambdactl.core.packaging') "
+            "print(sorted(m for m in ('deflate', 'lambdactl.core.build.zipbuild', 'lambdactl.core.build.packaging') "
             "if m in sys.modules))")
     import subprocess
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from lambdactl.core.permissions import PermissionSpec, confused_deputy_warning, parse_statement
+from lambdactl.core.resources.permissions import PermissionSpec, confused_deputy_warning, parse_statement
 from tests.conftest import ACCOUNT, assert_clean_error
 
 

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from lambdactl import config
-from lambdactl.core import batch, naming, payload, runtimes, schedule
+from lambdactl.core.run import batch, payload
+from lambdactl.core.model import naming, runtimes, schedule
 from lambdactl.errors import ConfigError, UsageError
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,

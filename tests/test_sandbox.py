@@ -42,7 +42,7 @@ TOML = textwrap.dedent('''\
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    from lambdactl.core.sandbox import SandboxServer
+    from lambdactl.core.run.sandbox import SandboxServer
 
     server = SandboxServer(port=0, cache_dir=tmp_path_factory.mktemp("sandbox-cache")).start()
     yield server

@@ -54,7 +54,7 @@ MARKER_HANDLER = textwrap.dedent('''\
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    from lambdactl.core.sandbox import SandboxServer
+    from lambdactl.core.run.sandbox import SandboxServer
 
     server = SandboxServer(port=0, cache_dir=tmp_path_factory.mktemp("sandbox-cache")).start()
     yield server
@@ -330,7 +330,7 @@ def test_the_aws_cli_keeps_working_against_the_sandbox(sandbox, tmp_path):
 
 def _point_state_at(sandbox) -> None:
     """Record the in-process sandbox as 'the running sandbox' so that --sandbox finds it."""
-    from lambdactl.core import sandbox_state
+    from lambdactl import sandbox_state
 
     sandbox_state.write(os.getpid(), sandbox.port)
 
@@ -412,7 +412,7 @@ def _mode(p: Path) -> int:
 
 
 def test_sandbox_code_cache_is_private(tmp_path, boto, create_function, monkeypatch):
-    from lambdactl.core.sandbox import SandboxServer
+    from lambdactl.core.run.sandbox import SandboxServer
 
     old = os.umask(0o022)
     try:
@@ -438,7 +438,7 @@ def test_sandbox_code_cache_is_private(tmp_path, boto, create_function, monkeypa
 
 
 def test_sandbox_state_file_is_private(tmp_path, monkeypatch):
-    from lambdactl.core import sandbox_state
+    from lambdactl import sandbox_state
 
     monkeypatch.setenv("LAMBDACTL_STATE_DIR", str(tmp_path / "state"))
     old = os.umask(0o022)
@@ -558,7 +558,7 @@ def _swapper(moto_endpoint: str, *, when):
 
 def test_deploy_detects_code_swapped_in_the_bucket_before_lambda_fetched_it(project_dir, invoke_cli, boto,
                                                                            moto_endpoint, monkeypatch):
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.build.packaging import build_package
 
     monkeypatch.setenv("LAMBDACTL_DIRECT_UPLOAD_LIMIT", "64")
     write_project(project_dir)
@@ -650,7 +650,7 @@ def test_reused_auto_role_that_trusts_lambda_is_used_and_said_so(project_dir, in
 
 
 def test_trust_policy_reading():
-    from lambdactl.core.roles import trusts_lambda
+    from lambdactl.core.resources.roles import trusts_lambda
 
     allow = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
     assert trusts_lambda({"Statement": [allow]})

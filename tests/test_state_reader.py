@@ -110,7 +110,7 @@ def world(boto, iam_role, sample_zip, invoke_cli):
 
 
 def test_reads_every_field_of_every_area(world):
-    """The dead-letter target is read back only with lambdactl's moto fidelity fix (core/motofixes.py
+    """The dead-letter target is read back only with lambdactl's moto fidelity fix (core/run/motofixes.py
     keeps DeadLetterConfig as AWS does; moto 5.2 drops it)."""
     from lambdactl.core.model import (Areas, EventBridgeTrigger, MappingTrigger, S3Trigger, ScheduleTrigger,
                                       SnsTrigger, UrlTrigger)
@@ -303,7 +303,7 @@ def test_missing_function_is_none_after_one_call(world):
 
 
 def test_qualifier_reads_the_alias_wiring(world, invoke_cli):
-    """Needs lambdactl's moto fidelity fix for DeadLetterConfig (core/motofixes.py), as above."""
+    """Needs lambdactl's moto fidelity fix for DeadLetterConfig (core/run/motofixes.py), as above."""
     from lambdactl.core.model import Areas
 
     _cli(invoke_cli, "trigger", "add", "orders:live", "schedule", "--expression", "rate(1 hour)")
@@ -347,6 +347,6 @@ def test_areas_parse_and_names():
 def test_the_model_imports_nothing_that_talks_to_aws():
     code = ("import sys, lambdactl.core.model as m; m.FunctionState('f', 'arn').to_dict(); "
             "bad = [k for k in sys.modules if k.split('.')[0] in ('boto3', 'botocore', 'rich', 'typer') "
-            "or k in ('lambdactl.aws', 'lambdactl.core.triggers', 'lambdactl.core.functions')]; print(bad)")
+            "or k in ('lambdactl.aws', 'lambdactl.core.resources.triggers', 'lambdactl.core.resources.functions')]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -41,7 +41,7 @@ def seed_known_data(boto, fn: str = "fn", base: int | None = None) -> None:
 
 
 def test_percentile_nearest_rank():
-    from lambdactl.core.stats import percentile
+    from lambdactl.core.observe.stats import percentile
 
     data = [float(x) for x in range(100, 0, -1)]
     assert percentile(data, 50) == 50 and percentile(data, 90) == 90 and percentile(data, 99) == 99
@@ -51,7 +51,7 @@ def test_percentile_nearest_rank():
 
 
 def test_report_line_parsing_cold_warm_timeout():
-    from lambdactl.core.reportline import parse_report
+    from lambdactl.core.observe.reportline import parse_report
 
     cold = parse_report("REPORT RequestId: 3f2a1b4c-0000-1111-2222-333344445555\tDuration: 12.34 ms\t"
                         "Billed Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\t"
@@ -155,7 +155,7 @@ def test_stats_errors(invoke_cli, create_function):
 
 
 def test_suggest_memory():
-    from lambdactl.core.stats import suggest_memory
+    from lambdactl.core.observe.stats import suggest_memory
 
     assert suggest_memory(45, 1024) == 128
     assert suggest_memory(300, 1024) == 448          # 300 * 1.3 = 390 → 448 (64 MB steps)
@@ -166,7 +166,7 @@ def test_suggest_memory():
 def test_report_line_accepts_any_non_blank_request_id():
     """Issue 17: the parser accepted only hexadecimal ids (the sandbox, other emulators and test
     harnesses write others)."""
-    from lambdactl.core.reportline import format_report_line, parse_report
+    from lambdactl.core.observe.reportline import format_report_line, parse_report
 
     for rid in ("req-7", "sandbox_invocation.42", "zzzz-not-hex", "3f2a1b4c-0000-1111-2222-333344445555"):
         r = parse_report(format_report_line(rid, 12.5, 128, 40, status="error"))

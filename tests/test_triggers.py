@@ -312,7 +312,7 @@ def test_sqs_rejected_for_role_permissions_names_them(fn, iam_role, boto):
     from tests.stubbing import PartialStubber
 
     boto("sqs").create_queue(QueueName="orders")
-    from lambdactl.core import triggers
+    from lambdactl.core.resources import triggers
     from lambdactl.errors import OperationError
 
     aws = session()
@@ -707,14 +707,14 @@ def _project(tmp_path, triggers_toml: str):
 
 def _ctx(project, current):
     from lambdactl.aws import session
-    from lambdactl.core.plan import DeployContext
+    from lambdactl.core.resources.plan import DeployContext
 
     return DeployContext(aws=session(), project=project, function_name="fn", current=current)
 
 
 def test_plan_triggers_adds_keeps_and_removes_only_ours(fn, boto, tmp_path):
-    from lambdactl.core.plan import Executor
-    from lambdactl.core.triggers import plan_triggers
+    from lambdactl.core.resources.plan import Executor
+    from lambdactl.core.resources.triggers import plan_triggers
 
     q1 = boto("sqs").create_queue(QueueName="one")["QueueUrl"]
     boto("sqs").create_queue(QueueName="two")
@@ -754,8 +754,8 @@ def test_plan_triggers_adds_keeps_and_removes_only_ours(fn, boto, tmp_path):
 
 
 def test_plan_triggers_for_a_new_function_only_adds_without_calls(boto, tmp_path, iam_role, sample_zip):
-    from lambdactl.core.plan import Executor
-    from lambdactl.core.triggers import plan_triggers
+    from lambdactl.core.resources.plan import Executor
+    from lambdactl.core.resources.triggers import plan_triggers
 
     boto("s3").create_bucket(Bucket="incoming")
     project = _project(tmp_path, '[[triggers]]\ntype = "s3"\nbucket = "incoming"\nsuffix = ".csv"\n'
@@ -775,8 +775,8 @@ def test_plan_triggers_for_a_new_function_only_adds_without_calls(boto, tmp_path
 
 
 def test_plan_triggers_replaces_a_changed_s3_rule_without_overlap_error(fn, boto, tmp_path):
-    from lambdactl.core.plan import Executor
-    from lambdactl.core.triggers import plan_triggers
+    from lambdactl.core.resources.plan import Executor
+    from lambdactl.core.resources.triggers import plan_triggers
 
     boto("s3").create_bucket(Bucket="drop")
     current = boto("lambda").get_function_configuration(FunctionName="fn")

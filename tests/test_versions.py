@@ -63,7 +63,7 @@ def test_publish_force_calls_publish_and_sends_guards(create_function, boto):
     """--force skips the comparison; the call carries the CodeSha256/RevisionId guards (captured
     with a botocore before-call handler on the real request to moto). Lambda (and moto) return
     the existing version for identical code+config, which is reported as unchanged."""
-    from lambdactl.core.versions import publish_version
+    from lambdactl.core.resources.versions import publish_version
 
     fn = create_function("fn")
     s = _session()
@@ -84,7 +84,7 @@ def test_publish_guard_failure_is_a_clear_error(create_function, boto):
     """moto does not validate publish guards, so the PreconditionFailed answer AWS gives when
     $LATEST changed under us is injected for that one PublishVersion call with a botocore
     before-call handler (the other calls go to moto)."""
-    from lambdactl.core.versions import publish_version
+    from lambdactl.core.resources.versions import publish_version
     from lambdactl.errors import OperationError
 
     create_function("fn")
@@ -126,7 +126,7 @@ def test_publish_uses_the_project_function(invoke_cli, create_function, project_
 
 
 def test_config_differences_ignore_noise():
-    from lambdactl.core.versions import config_differences
+    from lambdactl.core.resources.versions import config_differences
 
     base = {"CodeSha256": "abc", "Runtime": "python3.12", "Handler": "app.handler", "MemorySize": 128,
             "Timeout": 3, "Role": "r", "Environment": {"Variables": {"A": "1"}}, "Version": "$LATEST",
@@ -252,7 +252,7 @@ def test_prune_never_deletes_a_routed_version(invoke_cli, create_function, boto,
 
 def test_prune_rechecks_aliases_before_deleting(create_function, boto, make_zip):
     """A version that an alias starts routing to between planning and deleting survives."""
-    from lambdactl.core.versions import plan_prune, prune_versions
+    from lambdactl.core.resources.versions import plan_prune, prune_versions
 
     _five_versions(create_function, boto, make_zip)
     s = _session()
@@ -276,7 +276,7 @@ def test_prune_validation(invoke_cli, create_function):
 
 def test_version_numbers_are_never_reused_after_prune(invoke_cli, create_function, boto, make_zip):
     """Lambda never reuses a version number, even after the versions are deleted; moto did
-    ('4 3 3 2'). The shared fidelity layer (core/motofixes.py) fixes it for the tests and the sandbox."""
+    ('4 3 3 2'). The shared fidelity layer (core/run/motofixes.py) fixes it for the tests and the sandbox."""
     _five_versions(create_function, boto, make_zip)
     r = invoke_cli("versions", "prune", "fn", "--keep", "2", "--yes")
     assert r.exit_code == 0, r.stderr

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lambdactl.core.completion import complete_function
+from lambdactl.core.resources.completion import complete_function
 from lambdactl.errors import UsageError
 from lambdactl.settings import current
 
@@ -37,7 +37,7 @@ def project(required: bool = False):
 
 def resolve_function(function: str | None, *, allow_qualifier: bool = True) -> tuple[str, str | None]:
     """(name_or_arn, qualifier) from FUNCTION, or the project file's function when omitted."""
-    from lambdactl.core.naming import parse_function_ref
+    from lambdactl.core.model.naming import parse_function_ref
 
     if not function:
         proj = project(required=False)

@@ -55,7 +55,7 @@ def show(function: ShowFunctionArg = None) -> None:
 
       lambdactl concurrency show            # account summary
     """
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
 
     session = aws()
     s = current()
@@ -175,7 +175,7 @@ def set_(
 
       lambdactl concurrency set orders-api:3 --provisioned 2 -o json
     """
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
 
     # Validate everything before any AWS call.
     if (reserved is None) == (provisioned is None):
@@ -239,7 +239,7 @@ def clear(
 
       lambdactl concurrency clear orders-api:3 -o json
     """
-    from lambdactl.core import concurrency as core
+    from lambdactl.core.resources import concurrency as core
 
     name, ref_qualifier = resolve_function(function)
     q = _one_qualifier(ref_qualifier, qualifier)

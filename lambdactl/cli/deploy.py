@@ -218,7 +218,7 @@ def _stderr_tty() -> bool:
 
 
 def _execute(plan) -> dict:
-    from lambdactl.core.deploy import deploy_result, run_deploy
+    from lambdactl.core.resources.deploy import deploy_result, run_deploy
 
     s = current()
     if not plan.steps:
@@ -238,7 +238,7 @@ def _execute(plan) -> dict:
 
 def _destination_warnings(plan) -> list[str]:
     """When a deploy changed a DLQ or async destination, name actions the role lacks for it."""
-    from lambdactl.core.asyncconfig import role_warnings
+    from lambdactl.core.resources.asyncconfig import role_warnings
 
     targets = []
     for step in plan.steps:
@@ -260,7 +260,7 @@ def _warn_all(warnings: list[str]) -> None:
 
 def _package_note(package) -> None:
     """The one-line note naming credential files the package build left out."""
-    from lambdactl.core.packaging import withheld_note
+    from lambdactl.core.build.packaging import withheld_note
 
     note = withheld_note(package)
     if note:
@@ -310,7 +310,7 @@ def deploy(
 
       lambdactl deploy --code-only -o json
     """
-    from lambdactl.core.deploy import plan_deploy, validate_deploy_options
+    from lambdactl.core.resources.deploy import plan_deploy, validate_deploy_options
 
     s = current()
     pct = validate_deploy_options(code_only=code_only, config_only=config_only, alias=alias, canary=canary)
@@ -352,7 +352,7 @@ def diff(
 
       lambdactl diff -o json | jq '.steps[].changes'
     """
-    from lambdactl.core.deploy import plan_deploy, validate_deploy_options
+    from lambdactl.core.resources.deploy import plan_deploy, validate_deploy_options
 
     validate_deploy_options(code_only=code_only, config_only=config_only)
     proj = project(required=True)
@@ -402,12 +402,12 @@ def create(
 
       lambdactl create hello --zip build/hello.zip --runtime python3.13 --handler app.handler --arch arm64 --memory 256 --env STAGE=dev
     """
-    from lambdactl.core.deploy import FunctionSpec, plan_deploy, validate_spec
+    from lambdactl.core.resources.deploy import FunctionSpec, plan_deploy, validate_spec
 
     name, _ = resolve_function(function, allow_qualifier=False)
     _code_args(source, zip_file)
     if runtime is None:
-        from lambdactl.core import runtimes
+        from lambdactl.core.model import runtimes
         raise UsageError("--runtime is required to create a function",
                          hint=f"e.g. --runtime {runtimes.DEFAULT_RUNTIME}; supported: {', '.join(runtimes.SUPPORTED)}")
     if handler is None:
@@ -456,7 +456,7 @@ def update(
 
       lambdactl update hello --zip build/hello.zip --publish
     """
-    from lambdactl.core.deploy import (FunctionSpec, build_code, plan_deploy, read_function,
+    from lambdactl.core.resources.deploy import (FunctionSpec, build_code, plan_deploy, read_function,
                                        validate_spec)
     from lambdactl.errors import NotFoundError
 
@@ -520,7 +520,7 @@ def config(
 
       lambdactl config hello --no-vpc
     """
-    from lambdactl.core.deploy import FunctionSpec, plan_deploy, validate_spec
+    from lambdactl.core.resources.deploy import FunctionSpec, plan_deploy, validate_spec
 
     name, _ = resolve_function(function, allow_qualifier=False)
     env_set = parse_kv(env, "--env")

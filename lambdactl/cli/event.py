@@ -20,7 +20,7 @@ def _file_or_text(value: str | None, what: str) -> str | bytes | None:
     """``@FILE`` → the file's bytes; anything else as given."""
     if value is None or not value.startswith("@"):
         return value
-    from lambdactl.core.payload import read_file
+    from lambdactl.core.run.payload import read_file
 
     return read_file(value[1:], what=f"{what} file")
 

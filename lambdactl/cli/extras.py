@@ -45,7 +45,7 @@ def async_cmd(
 
       lambdactl async orders --clear
     """
-    from lambdactl.core import asyncconfig
+    from lambdactl.core.resources import asyncconfig
 
     name, q = resolve_function(function)
     qualifier = qualifier or q
@@ -88,7 +88,7 @@ def dlq(
 
       lambdactl dlq arn:aws:sqs:us-east-1:123456789012:orders-dlq   # in a project directory
     """
-    from lambdactl.core import asyncconfig
+    from lambdactl.core.resources import asyncconfig
 
     if target is None and function and re.match(r"^arn:aws[a-zA-Z-]*:(sqs|sns):", function):
         function, target = None, function  # `lambdactl dlq ARN` in a project directory
@@ -141,7 +141,7 @@ def export(
 
       lambdactl export orders --format cloudformation --out stack.json
     """
-    from lambdactl.core.export import FORMATS, export as do_export
+    from lambdactl.core.resources.export import FORMATS, export as do_export
     from lambdactl.output import to_json
 
     if format not in FORMATS:

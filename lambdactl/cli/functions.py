@@ -19,7 +19,7 @@ def ls() -> None:
 
       lambdactl ls -o json | jq -r '.[].name'
     """
-    from lambdactl.core.functions import list_functions
+    from lambdactl.core.resources.functions import list_functions
 
     emit(list_functions(aws()), columns=LS_COLUMNS, quiet_field="name")
 
@@ -35,7 +35,7 @@ def info(function: FunctionArg = None) -> None:
 
       lambdactl info orders-api:live -o json
     """
-    from lambdactl.core.functions import get_info
+    from lambdactl.core.resources.functions import get_info
 
     name, qualifier = resolve_function(function)
     emit(get_info(aws(), name, qualifier, show_secrets=current().show_secrets), quiet_field="arn")
@@ -48,7 +48,7 @@ def delete(function: RequiredFunctionArg) -> None:
 
       lambdactl delete old-fn --yes
     """
-    from lambdactl.core.functions import check_delete_qualifier, delete_function, require_configuration
+    from lambdactl.core.resources.functions import check_delete_qualifier, delete_function, require_configuration
 
     name, qualifier = resolve_function(function)
     check_delete_qualifier(name, qualifier)

@@ -220,7 +220,7 @@ def default_group(default: str) -> type[TyperGroup]:
             else:
                 from typer._click.shell_completion import CompletionItem
 
-                from lambdactl.core.completion import complete_function
+                from lambdactl.core.resources.completion import complete_function
 
                 items += [CompletionItem(n) for n in complete_function(ctx, incomplete)]
             return items

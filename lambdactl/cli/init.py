@@ -21,25 +21,25 @@ def _is_tty() -> bool:
 
 
 def _complete_runtime(incomplete: str):
-    from lambdactl.core.scaffold import python_runtimes
+    from lambdactl.core.model.scaffold import python_runtimes
 
     return [r for r in python_runtimes() if r.startswith(incomplete)]
 
 
 def _complete_arch(incomplete: str):
-    from lambdactl.core.scaffold import ARCH_REASON
+    from lambdactl.core.model.scaffold import ARCH_REASON
 
     return [(a, h) for a, h in (("arm64", ARCH_REASON), ("x86_64", "")) if a.startswith(incomplete)]
 
 
 def _complete_template(incomplete: str):
-    from lambdactl.core.scaffold import TEMPLATES
+    from lambdactl.core.model.scaffold import TEMPLATES
 
     return [(k, t.title) for k, t in TEMPLATES.items() if k.startswith(incomplete)]
 
 
 def _complete_trigger(incomplete: str):
-    from lambdactl.core.scaffold import TRIGGER_KINDS
+    from lambdactl.core.model.scaffold import TRIGGER_KINDS
 
     return [(k, h) for k, h in TRIGGER_KINDS.items() if k.startswith(incomplete)]
 
@@ -106,7 +106,7 @@ def init(
 
       lambdactl init --from orders-api orders && cd orders && lambdactl diff
     """
-    from lambdactl.core import scaffold as sc
+    from lambdactl.core.model import scaffold as sc
 
     s = current()
     target = Path(directory) if directory else Path.cwd()
@@ -156,7 +156,7 @@ def init(
 
     interactive = not no_input and _is_tty()
     if interactive:
-        from lambdactl.core import wizard
+        from lambdactl.cli import wizard
 
         spec = wizard.run(target, given, default_name=default_name, confirm=not s.yes,
                           conflicts_for=lambda t: sc.conflicts(target, sc.planned_paths(t)) if force else [])
@@ -185,7 +185,7 @@ def init(
     record = {"directory": str(target.resolve()), **spec.to_dict(), "files": files}
     if s.output_format == "table" and not record.get("role"):
         # JSON keeps "" (the project file's value); a person reads what it means.
-        from lambdactl.core.roles import auto_role_name
+        from lambdactl.core.resources.roles import auto_role_name
 
         record["role"] = f"(created on first deploy: {auto_role_name(spec.name)})"
     emit(record, quiet_field="directory")
@@ -202,7 +202,7 @@ def init(
 
 def _adopt(function: str, target: Path, display: str, force: bool) -> None:
     from lambdactl.cli.common import aws, resolve_function
-    from lambdactl.core.adopt import adopt
+    from lambdactl.core.resources.adopt import adopt
 
     name, qualifier = resolve_function(function, allow_qualifier=False)
     result = adopt(aws(), name, target, force=force)

@@ -33,7 +33,7 @@ def _write_stdout_bytes(data: bytes) -> None:
 
 def _split_positionals(function: str | None, payload: str | None) -> tuple[str | None, str | None]:
     """The contract: a lone positional starting with '{', '[' or '@', or '-', is the payload."""
-    from lambdactl.core.payload import looks_like_payload
+    from lambdactl.core.run.payload import looks_like_payload
 
     if function is not None and payload is None and looks_like_payload(function):
         return None, function
@@ -44,7 +44,7 @@ def _split_positionals(function: str | None, payload: str | None) -> tuple[str |
 
 
 def _print_body(data: bytes, *, raw: bool) -> None:
-    from lambdactl.core.invoke import pretty_body
+    from lambdactl.core.run.invoke import pretty_body
 
     if raw:
         _write_stdout_bytes(data)
@@ -127,7 +127,7 @@ def invoke(
 
       lambdactl invoke orders-api --batch events.jsonl --concurrency 8 > results.jsonl
     """
-    from lambdactl.core.payload import load_payload
+    from lambdactl.core.run.payload import load_payload
 
     function, payload = _split_positionals(function, payload)
     s = current()
@@ -182,7 +182,7 @@ def _target(function: str | None, qualifier: str | None) -> tuple[str, str | Non
 
     name, q = resolve_function(function)
     if qualifier is not None:
-        from lambdactl.core.naming import check_qualifier
+        from lambdactl.core.model.naming import check_qualifier
 
         check_qualifier(qualifier)
     if q and qualifier and q != qualifier:
@@ -192,8 +192,8 @@ def _target(function: str | None, qualifier: str | None) -> tuple[str, str | Non
 
 def _run_remote(function, body: bytes, *, qualifier, async_, dry_run, logs, raw, out, repeat) -> None:
     from lambdactl.cli.common import aws
-    from lambdactl.core.invoke import format_traceback, function_failure, invoke_remote, summarise_log
-    from lambdactl.core.naming import short_name
+    from lambdactl.core.run.invoke import format_traceback, function_failure, invoke_remote, summarise_log
+    from lambdactl.core.model.naming import short_name
 
     name, qual = _target(function, qualifier)
     what = f"{short_name(name)}:{qual}" if qual else short_name(name)
@@ -238,8 +238,8 @@ def _run_remote(function, body: bytes, *, qualifier, async_, dry_run, logs, raw,
 
 def _local_spec(function: str | None, env: list[str] | None):
     from lambdactl.cli.common import parse_kv, project
-    from lambdactl.core.local_runner import spec_from_project
-    from lambdactl.core.naming import parse_function_ref
+    from lambdactl.core.run.local_runner import spec_from_project
+    from lambdactl.core.model.naming import parse_function_ref
 
     proj = project(required=True)
     if function:
@@ -250,7 +250,7 @@ def _local_spec(function: str | None, env: list[str] | None):
         if name != proj.function.name:
             raise UsageError(f"--local runs the project's function {proj.function.name!r}, not {name!r}",
                              hint="drop FUNCTION, or run in that function's project directory (-c FILE)")
-    from lambdactl.core.sandbox_runner import local_aws_environment
+    from lambdactl.core.run.sandbox_runner import local_aws_environment
 
     spec = spec_from_project(proj, environment=parse_kv(env, "--env"), region=current().region,
                              aws_environment=local_aws_environment())
@@ -268,8 +268,8 @@ def _check_memory(r, spec) -> None:
 
 
 def _run_local(function, body: bytes, *, repeat: int, env, raw: bool, out: Path | None) -> None:
-    from lambdactl.core.invoke import format_traceback, function_failure, result_from_local
-    from lambdactl.core.local_runner import Worker
+    from lambdactl.core.run.invoke import format_traceback, function_failure, result_from_local
+    from lambdactl.core.run.local_runner import Worker
 
     proj, spec = _local_spec(function, env)
     s = current()
@@ -302,7 +302,7 @@ def _run_local(function, body: bytes, *, repeat: int, env, raw: bool, out: Path 
 
 
 def _repeat_summary(results) -> str:
-    from lambdactl.core.stats import percentile
+    from lambdactl.core.observe.stats import percentile
 
     cold = [r for r in results if r.cold]
     warm = sorted(r.duration_ms for r in results if not r.cold)
@@ -317,7 +317,7 @@ def _repeat_summary(results) -> str:
 # --- batch -----------------------------------------------------------------------------------
 
 def _run_batch(function, path: str, *, qualifier, async_, local, env, concurrency, fail_fast) -> None:
-    from lambdactl.core import batch as B
+    from lambdactl.core.run import batch as B
 
     s = current()
     if not 1 <= concurrency <= B.MAX_CONCURRENCY:
@@ -344,7 +344,7 @@ def _run_batch(function, path: str, *, qualifier, async_, local, env, concurrenc
     pool = None
     try:
         if local:
-            from lambdactl.core.local_runner import WorkerPool
+            from lambdactl.core.run.local_runner import WorkerPool
 
             _, spec = _local_spec(function, env)
             pool = WorkerPool(spec, max_workers=concurrency)

@@ -37,7 +37,7 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore the depende
 
 
 def _users(users: list[dict], with_layer_version: bool) -> str:
-    from lambdactl.core.layers import function_ref
+    from lambdactl.core.build.layers import function_ref
 
     if not users:
         return "-"
@@ -69,7 +69,7 @@ def build(
 
       lambdactl layer build shared-libs --out build/layer.zip -o json | jq -r .code_sha256
     """
-    from lambdactl.core.layers import build_layer, resolve_spec
+    from lambdactl.core.build.layers import build_layer, resolve_spec
 
     s = current()
     spec = resolve_spec(name, requirements=requirements, runtimes=runtime, architectures=arch,
@@ -134,7 +134,7 @@ def publish(
 
       ARN=$(lambdactl layer publish -q)
     """
-    from lambdactl.core.layers import build_layer, publish_layer, resolve_spec
+    from lambdactl.core.build.layers import build_layer, publish_layer, resolve_spec
 
     s = current()
     if s3_bucket is not None and not s3_bucket.strip():
@@ -169,7 +169,7 @@ def list_cmd() -> None:
 
       lambdactl layer list -o json | jq '.[] | {name, used_by}'
     """
-    from lambdactl.core.layers import list_layers
+    from lambdactl.core.build.layers import list_layers
 
     s = current()
     records = list_layers(aws())
@@ -189,7 +189,7 @@ def versions(name: NameArg = None) -> None:
 
       lambdactl layer versions shared-libs -o json | jq -r '.[0].arn'
     """
-    from lambdactl.core.layers import list_layer_versions, parse_layer_ref
+    from lambdactl.core.build.layers import list_layer_versions, parse_layer_ref
 
     s = current()
     if name:
@@ -229,7 +229,7 @@ def delete(
 
       lambdactl layer delete shared-libs:3
     """
-    from lambdactl.core.layers import delete_layer_version, describe_version, function_ref, parse_layer_ref, \
+    from lambdactl.core.build.layers import delete_layer_version, describe_version, function_ref, parse_layer_ref, \
         validate_version
 
     layer, ref_version = parse_layer_ref(name)

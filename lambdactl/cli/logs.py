@@ -38,7 +38,7 @@ QualOpt = Annotated[Optional[str], typer.Option(
 def _qualifier(function: str | None, qualifier: str | None) -> tuple[str, str | None]:
     name, ref_qual = resolve_function(function)
     if qualifier is not None:
-        from lambdactl.core.naming import check_qualifier
+        from lambdactl.core.model.naming import check_qualifier
 
         check_qualifier(qualifier)
     if qualifier and ref_qual and qualifier != ref_qual:
@@ -48,7 +48,7 @@ def _qualifier(function: str | None, qualifier: str | None) -> tuple[str, str | 
 
 
 def _json_format(value: str | None) -> str:
-    from lambdactl.core.logs import JSON_FORMATS
+    from lambdactl.core.observe.logs import JSON_FORMATS
 
     if value is None:
         try:
@@ -138,7 +138,7 @@ def tail(
 
       lambdactl logs orders-api --since 1d -o json | jq -r 'select(.report) | .report.duration_ms'
     """
-    from lambdactl.core import logs as core
+    from lambdactl.core.observe import logs as core
     from lambdactl.output import style, warn
 
     s = current()
@@ -232,7 +232,7 @@ def retention(
 
       lambdactl logs retention orders-api --days never
     """
-    from lambdactl.core import logs as core
+    from lambdactl.core.observe import logs as core
     from lambdactl.output import emit, info
 
     name, _qual = resolve_function(function)
@@ -298,8 +298,8 @@ def stats(
 
       lambdactl stats orders-api --since 6h -o json | jq .duration_ms.p99
     """
-    from lambdactl.core import logs as core
-    from lambdactl.core.stats import compute_stats
+    from lambdactl.core.observe import logs as core
+    from lambdactl.core.observe.stats import compute_stats
     from lambdactl.output import emit
 
     name, qual = _qualifier(function, qualifier)

@@ -115,9 +115,9 @@ def package(
 
       lambdactl package --include certs/ca.pem --no-check
     """
-    from lambdactl.core import runtimes
-    from lambdactl.core.deps import normalize_arch
-    from lambdactl.core.packaging import build_package, withheld_note
+    from lambdactl.core.model import runtimes
+    from lambdactl.core.build.deps import normalize_arch
+    from lambdactl.core.build.packaging import build_package, withheld_note
 
     s = current()
     if arch is not None:

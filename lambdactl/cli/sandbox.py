@@ -22,7 +22,7 @@ sandbox_app = typer.Typer(help="A local AWS (moto + real Python handlers): no ac
 
 
 def _exports_text(endpoint: str) -> str:
-    from lambdactl.core.sandbox import env_exports
+    from lambdactl.core.run.sandbox import env_exports
 
     env = env_exports(endpoint)
     return "export " + " ".join(f"{k}={v}" for k, v in env.items())
@@ -48,8 +48,8 @@ def start(
 
       lambdactl --sandbox deploy
     """
-    from lambdactl.core import sandbox_state
-    from lambdactl.core.sandbox import require_moto
+    from lambdactl import sandbox_state
+    from lambdactl.core.run.sandbox import require_moto
 
     require_moto()
     existing = sandbox_state.running()
@@ -63,7 +63,7 @@ def start(
     if detach:
         _start_detached(port)
         return
-    from lambdactl.core.sandbox import SandboxServer
+    from lambdactl.core.run.sandbox import SandboxServer
 
     server = SandboxServer(port=port)
     _print_start(server.endpoint, os.getpid())
@@ -78,7 +78,7 @@ def start(
 
 def _print_start(endpoint: str, pid) -> None:
     if current().output_format == "json":
-        from lambdactl.core.sandbox import env_exports
+        from lambdactl.core.run.sandbox import env_exports
 
         emit({"endpoint": endpoint, "pid": pid, "environment": env_exports(endpoint)})
     else:
@@ -86,7 +86,7 @@ def _print_start(endpoint: str, pid) -> None:
 
 
 def _start_detached(port: int) -> None:
-    from lambdactl.core import sandbox_state
+    from lambdactl import sandbox_state
 
     if port == 0:
         import socket
@@ -127,7 +127,7 @@ def stop() -> None:
     """
     import signal
 
-    from lambdactl.core import sandbox_state
+    from lambdactl import sandbox_state
 
     d = sandbox_state.read()
     if not d or not sandbox_state.pid_alive(d["pid"]) or not sandbox_state.is_sandbox_process(d["pid"]):
@@ -159,13 +159,13 @@ def status() -> None:
 
       lambdactl sandbox status -o json
     """
-    from lambdactl.core import sandbox_state
+    from lambdactl import sandbox_state
 
     d = sandbox_state.running()
     if not d:
         raise NotFoundError("the sandbox is not running", hint="start it with 'lambdactl sandbox start --detach'")
     ep = d["endpoint"]
-    from lambdactl.core.sandbox import env_exports
+    from lambdactl.core.run.sandbox import env_exports
 
     rec = {"status": "running", "endpoint": ep, "pid": d.get("pid"), "environment": env_exports(ep)}
     if current().output_format == "json":
@@ -187,7 +187,7 @@ def demo(keep: Annotated[bool, typer.Option("--keep", help="Keep the temporary p
 
       lambdactl demo
     """
-    from lambdactl.core.demo import run_demo
+    from lambdactl.cli.demo import run_demo
 
     if current().output_format != "json":
         run_demo(keep=keep)

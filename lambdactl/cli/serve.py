@@ -74,7 +74,7 @@ def serve(
 
     proj, spec = _local_spec(None, env)       # the spec `invoke --local` runs, from the project file
     if function:
-        from lambdactl.core.naming import parse_function_ref
+        from lambdactl.core.model.naming import parse_function_ref
 
         name, qualifier = parse_function_ref(function)
         if qualifier or name != proj.function.name:

@@ -65,7 +65,7 @@ def _function(ctx: typer.Context) -> tuple[str, str | None]:
 
 
 def _add(ctx: typer.Context, kind: str, options: dict) -> None:
-    from lambdactl.core import triggers as core
+    from lambdactl.core.resources import triggers as core
 
     spec = core.normalize(kind, options)          # all validation happens before any AWS call
     name, qualifier = _function(ctx)
@@ -88,7 +88,7 @@ def _ask_public(lines: list[str], question: str) -> None:
 def _add_public_url(name: str, qualifier: str | None, spec) -> dict:
     """``trigger add url --auth NONE``: anyone on the internet may then invoke the function. Say so
     (with the URL) on stderr; on a terminal, ask first (--yes, or no terminal: just the warning)."""
-    from lambdactl.core import triggers as core
+    from lambdactl.core.resources import triggers as core
 
     session = aws()
     target = core.resolve_target(session, name, qualifier)
@@ -106,7 +106,7 @@ def _add_public_url(name: str, qualifier: str | None, spec) -> dict:
 def confirm_public_urls(steps: list) -> None:
     """Before ``deploy`` makes a function URL public (auth NONE): on a terminal (without --yes) warn
     and ask; elsewhere the deploy goes on, and its result carries the warning with the URL."""
-    from lambdactl.core.triggers import public_url_warning
+    from lambdactl.core.resources.triggers import public_url_warning
 
     public = [st for st in steps if st.detail.get("public")]
     s = current()
@@ -400,7 +400,7 @@ def trigger_list(function: FunctionArg = None) -> None:
 
       lambdactl trigger list orders-api -o json | jq -r '.[].id'
     """
-    from lambdactl.core.triggers import list_triggers
+    from lambdactl.core.resources.triggers import list_triggers
 
     name, qualifier = resolve_function(function)
     records = list_triggers(aws(), name, qualifier)
@@ -412,7 +412,7 @@ def trigger_list(function: FunctionArg = None) -> None:
 def _short_details(details: dict) -> dict:
     """The table view of a trigger's details: settings at their defaults left out, filter
     patterns as compact JSON (-o json has every key)."""
-    from lambdactl.core.triggers import ESM_DEFAULTS, compact_json
+    from lambdactl.core.resources.triggers import ESM_DEFAULTS, compact_json
 
     out = {}
     for k, v in details.items():
@@ -444,7 +444,7 @@ def trigger_remove(
 
       lambdactl trigger remove orders-api 6f1c2b7e-0d3a-4c55-9a1e-2f7f0d6b9a10
     """
-    from lambdactl.core.triggers import remove_trigger
+    from lambdactl.core.resources.triggers import remove_trigger
 
     function, tid = _split_fn_and_id(list(words), "ID")
     name, qualifier = resolve_function(function)
@@ -474,7 +474,7 @@ def permission_list(
 
       lambdactl permission list orders-api -o json
     """
-    from lambdactl.core.permissions import list_permissions
+    from lambdactl.core.resources.permissions import list_permissions
 
     name, fq = resolve_function(function)
     emit(list_permissions(aws(), name, _qualifier(fq, qualifier)), columns=PERMISSION_COLUMNS,
@@ -502,7 +502,7 @@ def permission_add(
 
       lambdactl permission add orders-api --principal 210987654321
     """
-    from lambdactl.core.permissions import PermissionSpec, add_permission, validate
+    from lambdactl.core.resources.permissions import PermissionSpec, add_permission, validate
 
     spec = PermissionSpec(principal=principal, action=action, source_arn=source_arn, source_account=source_account,
                           qualifier=qualifier, principal_org_id=principal_org_id,
@@ -532,7 +532,7 @@ def permission_remove(
 
       lambdactl permission remove orders-api AllowS3Invoke
     """
-    from lambdactl.core.permissions import remove_permission
+    from lambdactl.core.resources.permissions import remove_permission
 
     function, sid = _split_fn_and_id(list(words), "STATEMENT_ID")
     name, fq = resolve_function(function)

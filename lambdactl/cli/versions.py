@@ -7,7 +7,7 @@ import typer
 
 from lambdactl.cli.common import FunctionArg, aws, confirm, resolve_function
 from lambdactl.cli.groups import default_group
-from lambdactl.core.completion import complete_alias_args
+from lambdactl.core.resources.completion import complete_alias_args
 from lambdactl.errors import UsageError
 from lambdactl.output import emit, human_bytes, info as say
 from lambdactl.settings import current
@@ -30,7 +30,7 @@ def _json() -> bool:
 
 def _fn_alias(args: list[str] | None) -> tuple[str, str]:
     """[FUNCTION] ALIAS → (function, alias); one word is the alias of the project's function."""
-    from lambdactl.core.aliases import validate_alias_name
+    from lambdactl.core.resources.aliases import validate_alias_name
 
     args = list(args or [])
     if not args:
@@ -71,7 +71,7 @@ def publish(
 
       lambdactl publish -q            # prints only the version number
     """
-    from lambdactl.core.versions import publish_version
+    from lambdactl.core.resources.versions import publish_version
 
     if description is not None and len(description) > 256:
         raise UsageError("--description is longer than 256 characters", hint="shorten it")
@@ -114,7 +114,7 @@ def versions_show(
 
       lambdactl versions orders-api 7 -o json | jq .code_sha256
     """
-    from lambdactl.core.versions import list_versions, show_version
+    from lambdactl.core.resources.versions import list_versions, show_version
 
     if version is None and function and function.strip().isdigit():
         n = function.strip()
@@ -179,7 +179,7 @@ def versions_prune(
 
       lambdactl versions prune orders-api --keep 5 --yes -q    # only the deleted versions, one per line
     """
-    from lambdactl.core.versions import ACCOUNT_CODE_STORAGE_GB, plan_prune, prune_versions
+    from lambdactl.core.resources.versions import ACCOUNT_CODE_STORAGE_GB, plan_prune, prune_versions
 
     if keep is None:
         raise UsageError("missing --keep N", hint="e.g. --keep 5 keeps the 5 newest versions (and every routed one)")
@@ -232,7 +232,7 @@ def alias_list(function: FunctionArg = None) -> None:
 
       lambdactl alias list orders-api -o json | jq -r '.[].name'
     """
-    from lambdactl.core.aliases import list_aliases
+    from lambdactl.core.resources.aliases import list_aliases
 
     name, _ = resolve_function(function, allow_qualifier=False)
     records = list_aliases(aws(), name)
@@ -256,7 +256,7 @@ def alias_show(args: AliasArgs = None) -> None:
 
       lambdactl alias show live -o json      # the project file's function
     """
-    from lambdactl.core.aliases import routing_text, show_alias
+    from lambdactl.core.resources.aliases import routing_text, show_alias
 
     name, alias = _fn_alias(args)
     rec = show_alias(aws(), name, alias)
@@ -292,7 +292,7 @@ def alias_set(
 
       lambdactl alias set orders-api live --weight 8=10      # keep the primary, 10% to 8
     """
-    from lambdactl.core.aliases import (alias_record, check_description, get_alias, parse_version, parse_weights,
+    from lambdactl.core.resources.aliases import (alias_record, check_description, get_alias, parse_version, parse_weights,
                                         set_alias)
 
     if version is None and not weight and description is None:
@@ -329,7 +329,7 @@ def alias_delete(args: AliasArgs = None) -> None:
 
       lambdactl alias delete orders-api beta --yes
     """
-    from lambdactl.core.aliases import delete_alias, require_alias
+    from lambdactl.core.resources.aliases import delete_alias, require_alias
 
     name, alias = _fn_alias(args)
     session = aws()
@@ -368,7 +368,7 @@ def alias_shift(
 
       lambdactl alias shift orders-api live --to 8 --steps 10,25,50,100 --interval 5m --check-errors --yes
     """
-    from lambdactl.core import aliases as core
+    from lambdactl.core.resources import aliases as core
 
     if (percent is None) == (steps is None):
         raise UsageError("give exactly one of --percent P or --steps P1,P2,...",
@@ -409,7 +409,7 @@ def alias_promote(args: AliasArgs = None) -> None:
 
       lambdactl alias promote orders-api live --yes
     """
-    from lambdactl.core.aliases import alias_record, promote, require_alias
+    from lambdactl.core.resources.aliases import alias_record, promote, require_alias
 
     name, alias = _fn_alias(args)
     session = aws()
@@ -445,7 +445,7 @@ def alias_rollback(
 
       lambdactl alias rollback orders-api live --to 6
     """
-    from lambdactl.core.aliases import parse_version, rollback
+    from lambdactl.core.resources.aliases import parse_version, rollback
 
     target = parse_version(to, "--to") if to is not None else None
     name, alias = _fn_alias(args)

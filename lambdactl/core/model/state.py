@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Iterable
 
 # Tag-key prefixes that belong to AWS or to lambdactl's own markers (not the user's tags).
 SYSTEM_TAG_PREFIXES = ("aws:", "lambda:", "lambdactl:")
-# The same test as lambdactl.core.permissions.SERVICE_PRINCIPAL_RE (that module also calls AWS).
+# The same test as lambdactl.core.resources.permissions.SERVICE_PRINCIPAL_RE (that module also calls AWS).
 _SERVICE_PRINCIPAL_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 
 

@@ -57,7 +57,7 @@ def read_function(aws: AwsSession, name: str, areas: Areas | str | Iterable[str]
     ``GetFunction`` response the caller already has (for that qualifier): then it is not read again
     (a deploy reads the function first, then decides which other areas its project needs).
     """
-    from lambdactl.core.naming import parse_function_ref
+    from lambdactl.core.model.naming import parse_function_ref
 
     if not isinstance(areas, Areas):
         areas = Areas.parse(areas)
@@ -92,7 +92,7 @@ class _Read:
     """One read: the phases of :func:`read_function`, each phase's calls in parallel."""
 
     def __init__(self, aws: AwsSession, got: dict, qualifier: str | None, areas: Areas, workers: int):
-        from lambdactl.core.triggers import target_from_configuration
+        from lambdactl.core.resources.triggers import target_from_configuration
 
         self.aws = aws
         self.got = got
@@ -146,25 +146,25 @@ class _Read:
         lam = self.aws.client("lambda")
         first: dict[str, Callable[[], Any]] = {}
         if a & Areas.VERSIONS:
-            from lambdactl.core.versions import get_versions
+            from lambdactl.core.resources.versions import get_versions
 
             first["versions"] = lambda: get_versions(self.aws, self.name)
         if a & Areas.ALIASES:
-            from lambdactl.core.versions import get_aliases
+            from lambdactl.core.resources.versions import get_aliases
 
             first["aliases"] = lambda: get_aliases(self.aws, self.name)
         if a & Areas.CONCURRENCY:
-            from lambdactl.core.concurrency import list_provisioned
+            from lambdactl.core.resources.concurrency import list_provisioned
 
             first["provisioned"] = lambda: list_provisioned(self.aws, self.name)
         if a & Areas.ASYNC:
             first["async"] = self._event_invoke_config
         if a & Areas.URL:
-            from lambdactl.core.triggers import _get_url_config
+            from lambdactl.core.resources.triggers import _get_url_config
 
             first["url"] = lambda: _get_url_config(self.aws, self.target)
         if a & Areas.MAPPINGS:
-            from lambdactl.core.functions import list_event_source_mappings
+            from lambdactl.core.resources.functions import list_event_source_mappings
 
             first["mappings"] = lambda: list_event_source_mappings(self.aws, self.target.ref)
         if a & POLICY_AREAS:
@@ -222,8 +222,8 @@ class _Read:
             raise
 
     def _policy(self) -> list[dict]:
-        from lambdactl.core.functions import get_policy
-        from lambdactl.core.permissions import parse_statement
+        from lambdactl.core.resources.functions import get_policy
+        from lambdactl.core.resources.permissions import parse_statement
 
         doc = retry(lambda: get_policy(self.aws, self.name, self.qualifier))
         sts = doc.get("Statement") or []
@@ -258,21 +258,21 @@ class _Read:
                        if r["principal"] == "s3.amazonaws.com" and _bucket_of(r["source_arn"])})
 
     def _notifications(self, bucket: str) -> Callable[[], dict]:
-        from lambdactl.core.triggers import _get_notifications
+        from lambdactl.core.resources.triggers import _get_notifications
 
         return self.soft(f"the notification configuration of bucket {bucket}",
                          lambda: _get_notifications(self.aws, bucket), {})
 
     @staticmethod
     def _policy_topics(policy: list[dict]) -> tuple[list[str], bool]:
-        from lambdactl.core.triggers import SNS_ARN_RE
+        from lambdactl.core.resources.triggers import SNS_ARN_RE
 
         sns = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["effect"] == "Allow"]
         topics = sorted({r["source_arn"] for r in sns if SNS_ARN_RE.match(r["source_arn"] or "")})
         return topics, any(not r["source_arn"] for r in sns)
 
     def _topic_subscriptions(self, topic: str) -> Callable[[], list[dict]]:
-        from lambdactl.core.triggers import _topic_subscriptions
+        from lambdactl.core.resources.triggers import _topic_subscriptions
 
         return self.soft(f"the subscriptions of topic {topic}", lambda: _topic_subscriptions(self.aws, topic), [])
 
@@ -305,7 +305,7 @@ class _Read:
 
     # -- phase-3 reads --
     def _rule(self, bus: str, name: str) -> Callable[[], tuple[dict | None, list[dict]]]:
-        from lambdactl.core.triggers import _describe_rule, _rule_targets
+        from lambdactl.core.resources.triggers import _describe_rule, _rule_targets
 
         def run():
             ev = self.aws.client("events")
@@ -324,7 +324,7 @@ class _Read:
 
     # -- the model --
     def _build(self, r1: dict, r2: dict, r3: dict, subs: list[dict], policy: list[dict]) -> FunctionState:
-        from lambdactl.core.triggers import MANAGED_TAG
+        from lambdactl.core.resources.triggers import MANAGED_TAG
 
         a = self.areas
         cfg, got = self.cfg, self.got
@@ -369,7 +369,7 @@ class _Read:
             notes=tuple(self._notes))
 
     def _s3_triggers(self, r2: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.triggers import _filter_of
+        from lambdactl.core.resources.triggers import _filter_of
 
         out: list[Trigger] = []
         for bucket in self._policy_buckets(policy):
@@ -390,7 +390,7 @@ class _Read:
         return out
 
     def _rule_triggers(self, r3: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.triggers import _is_managed_rule, _rule_arn
+        from lambdactl.core.resources.triggers import _is_managed_rule, _rule_arn
 
         out: list[Trigger] = []
         rules = sorted((k[1:], v) for k, v in r3.items() if k[0] == "rule")
@@ -419,7 +419,7 @@ class _Read:
         return out
 
     def _url_trigger(self, url: dict | None, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.triggers import _is_url_statement
+        from lambdactl.core.resources.triggers import _is_url_statement
 
         if url is None:
             return []
@@ -573,7 +573,7 @@ def permission(r: dict, used_by: str | None = None) -> Permission:
 
 
 def async_settings(resp: dict | None, cfg: dict) -> AsyncConfig:
-    from lambdactl.core.asyncconfig import async_record
+    from lambdactl.core.resources.asyncconfig import async_record
 
     rec = async_record(resp)
     return AsyncConfig(max_retries=rec["max_retries"], max_event_age=rec["max_event_age"],

@@ -201,7 +201,7 @@ def s3_key_in_event(key: str) -> str:
 
 def s3_event(ctx: Ctx, *, bucket: str = "my-bucket", key: str = "uploads/my photo.jpg", size: int = 1024,
              event_name: str = "ObjectCreated:Put") -> dict:
-    from lambdactl.core.scaffold import bucket_problem
+    from lambdactl.core.model.scaffold import bucket_problem
 
     problem = bucket_problem(bucket)
     if problem:
@@ -297,7 +297,7 @@ def sns_event(ctx: Ctx, *, body: str | bytes | None = None, subject: str | None 
 
 def _json_object(value: Any, what: str) -> dict:
     if isinstance(value, (str, bytes)):
-        from lambdactl.core.payload import parse_json
+        from lambdactl.core.run.payload import parse_json
 
         value = parse_json(value, what)
     if not isinstance(value, dict):

@@ -8,7 +8,7 @@ API Gateway REST API) would call it.
 
 Each request becomes a payload format 2.0 event (``fmt="http"``: function URL / HTTP API) or a
 REST proxy event (``fmt="rest"``), built by :mod:`lambdactl.core.run.events`; the handler runs in a
-warm worker process (:class:`~lambdactl.core.local_runner.WorkerPool`), and its result becomes the
+warm worker process (:class:`~lambdactl.core.run.local_runner.WorkerPool`), and its result becomes the
 HTTP response by AWS's rules:
 
 - 2.0: a JSON object with ``statusCode`` gives the status, ``headers``, ``cookies`` (one Set-Cookie
@@ -58,11 +58,11 @@ class _Generation:
 class Runner:
     """Warm workers for the project's function; :meth:`reload` replaces them without a restart.
 
-    ``make_spec()`` returns a fresh :class:`~lambdactl.core.local_runner.FunctionSpec` (it re-reads
+    ``make_spec()`` returns a fresh :class:`~lambdactl.core.run.local_runner.FunctionSpec` (it re-reads
     the project file); it is called here (unless ``spec`` is given) and again on each reload."""
 
     def __init__(self, make_spec: Callable[[], object], *, concurrency: int = 4, spec=None):
-        from lambdactl.core.local_runner import WorkerPool
+        from lambdactl.core.run.local_runner import WorkerPool
 
         self._make_spec = make_spec
         self._pool_cls = WorkerPool
@@ -209,7 +209,7 @@ def response_v1(payload: bytes) -> Response:
 
 
 def to_response(result, fmt: str) -> Response:
-    """The HTTP response for an :class:`~lambdactl.core.local_runner.InvocationResult`."""
+    """The HTTP response for an :class:`~lambdactl.core.run.local_runner.InvocationResult`."""
     if result.function_error:
         error = result.error or {}
         what = error.get("errorType") or "Unhandled"

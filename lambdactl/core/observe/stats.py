@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from lambdactl.core.logs import LogEvent, LogTarget, Query, RequestContext, fetch
-from lambdactl.core.runtimes import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
+from lambdactl.core.observe.logs import LogEvent, LogTarget, Query, RequestContext, fetch
+from lambdactl.core.model.runtimes import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
 from lambdactl.errors import setting_hint as _setting_hint
 
 RIGHT_SIZE_RATIO = 0.5           # hint when the max memory used stays below half of the configured size

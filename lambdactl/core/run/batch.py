@@ -98,7 +98,7 @@ def parse_lines(data: bytes) -> list[BatchLine]:
 
 def read_events(path: str, stdin: BinaryIO | None = None) -> list[BatchLine]:
     """Read a JSONL events file (``-`` = stdin)."""
-    from lambdactl.core.payload import read_file, read_stdin
+    from lambdactl.core.run.payload import read_file, read_stdin
 
     data = read_stdin(stdin) if path == "-" else read_file(path, "batch file", "one JSON payload per line (JSONL)")
     return parse_lines(data)
@@ -220,7 +220,7 @@ def run_batch(lines: list[BatchLine], invoke_one: Callable[[bytes], dict], *, co
 
 
 def _finish(summary: BatchSummary, durations: list[float], start: float) -> None:
-    from lambdactl.core.stats import percentile
+    from lambdactl.core.observe.stats import percentile
 
     summary.elapsed_s = time.perf_counter() - start
     summary.p50_ms, summary.p90_ms, summary.p99_ms = (percentile(durations, 50), percentile(durations, 90),
@@ -231,7 +231,7 @@ def _finish(summary: BatchSummary, durations: list[float], start: float) -> None
 # --- invokers --------------------------------------------------------------------------------
 
 def _outcome(payload: bytes, function_error: str | None, status_code: int | None = None) -> dict:
-    from lambdactl.core.invoke import body_value, error_title
+    from lambdactl.core.run.invoke import body_value, error_title
 
     if function_error:
         return {"status": "error", "error": error_title(payload, function_error), "payload": body_value(payload)}
@@ -240,7 +240,7 @@ def _outcome(payload: bytes, function_error: str | None, status_code: int | None
 
 def remote_invoker(aws, function: str, *, qualifier: str | None = None,
                    invocation_type: str = "RequestResponse") -> Callable[[bytes], dict]:
-    from lambdactl.core.invoke import invoke_remote
+    from lambdactl.core.run.invoke import invoke_remote
 
     def one(payload: bytes) -> dict:
         r = invoke_remote(aws, function, payload, qualifier=qualifier, invocation_type=invocation_type)

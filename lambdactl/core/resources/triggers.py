@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambdactl.core.functions import list_event_source_mappings, paginate
-from lambdactl.core.permissions import (SID_PREFIX, PermissionSpec, ensure_permission, is_service_principal,
+from lambdactl.core.resources.functions import list_event_source_mappings, paginate
+from lambdactl.core.resources.permissions import (SID_PREFIX, PermissionSpec, ensure_permission, is_service_principal,
                                         read_policy, remove_managed)
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 
@@ -282,7 +282,7 @@ def _norm_input(o: dict, fail) -> Any:
 
 
 def _norm_rule(kind: str, o: dict, fail, where: str) -> dict:
-    from lambdactl.core.schedule import validate_expression
+    from lambdactl.core.model.schedule import validate_expression
 
     out: dict[str, Any] = {}
     if kind == "schedule":
@@ -496,7 +496,7 @@ def compact_json(v: Any) -> str:
 
 def _norm_on_failure(arn: Any, kind: str, fail, what: str = "") -> str | None:
     """The on-failure destination of a stream mapping: an SQS queue, SNS topic or S3 bucket ARN."""
-    from lambdactl.core.asyncconfig import destination_kind
+    from lambdactl.core.resources.asyncconfig import destination_kind
 
     if arn is None or arn == "":
         return None
@@ -586,7 +586,7 @@ def _norm_url(o: dict, fail) -> dict:
 
 def resolve_target(aws, function: str, qualifier: str | None = None) -> Target:
     """The function's ARN and role (NotFoundError when it does not exist)."""
-    from lambdactl.core.functions import require_configuration
+    from lambdactl.core.resources.functions import require_configuration
 
     if qualifier == "$LATEST":
         qualifier = None
@@ -1456,7 +1456,7 @@ def _declared(tags: dict | None) -> set[str]:
 def _record_declared_step(keys: list[str] | None = None, specs: list | None = None):
     """A step that records the declared trigger ids on the function (after the trigger steps).
     ``specs`` (unresolved) are resolved at apply time, when the function exists."""
-    from lambdactl.core.plan import Step
+    from lambdactl.core.resources.plan import Step
 
     def apply(c) -> None:
         from lambdactl.aws import retry
@@ -1726,7 +1726,7 @@ def remove(aws, target: Target, t: Trigger) -> dict:
         policy = read_policy(aws, target.name, target.qualifier)
         removed_perms = remove_managed(aws, target.name, policy, _is_url_statement, target.qualifier)
     elif how == "permission":
-        from lambdactl.core.permissions import remove_statement
+        from lambdactl.core.resources.permissions import remove_statement
 
         remove_statement(aws, target.name, t.ref["statement_id"], target.qualifier)
         removed_perms = [t.ref["statement_id"]]
@@ -1755,7 +1755,7 @@ def plan_triggers(ctx) -> list:
     no longer in the file. When ``ctx.current`` is None (the function is created by this deploy) it
     only plans additions, without reading AWS.
     """
-    from lambdactl.core.plan import Change, Step
+    from lambdactl.core.resources.plan import Change, Step
 
     if ctx.options.get("code_only"):
         return []

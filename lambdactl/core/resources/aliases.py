@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from lambdactl.aws import AwsSession, error_code, retry
-from lambdactl.core.naming import short_name as _short
-from lambdactl.core.versions import alias_routes, function_not_found, get_aliases, get_versions
+from lambdactl.core.model.naming import short_name as _short
+from lambdactl.core.resources.versions import alias_routes, function_not_found, get_aliases, get_versions
 from lambdactl.errors import Interrupted, NotFoundError, OperationError, UsageError
 
 ALIAS_NAME_RE = re.compile(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$")
@@ -331,7 +331,7 @@ def get_alias(aws: AwsSession, function: str, alias: str) -> dict | None:
         if "alias" in msg:
             return None
     # Function missing, or an ambiguous message: tell them apart.
-    from lambdactl.core.functions import get_configuration
+    from lambdactl.core.resources.functions import get_configuration
 
     if get_configuration(aws, function) is None:
         raise function_not_found(function)
@@ -769,7 +769,7 @@ def plan_aliases(ctx) -> list:
     Plan-time reads only; each step's apply re-reads the alias and reports ``unchanged`` when it
     already matches.
     """
-    from lambdactl.core.plan import Change, Step
+    from lambdactl.core.resources.plan import Change, Step
     from lambdactl.output import warn
 
     project = getattr(ctx, "project", None)

@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from lambdactl.core.reportline import Report, parse_report, report_from_platform
+from lambdactl.core.observe.reportline import Report, parse_report, report_from_platform
 from lambdactl.errors import Interrupted, NotFoundError, OperationError, UsageError
 
 DEFAULT_SINCE = "10m"
@@ -135,7 +135,7 @@ class LogTarget:
 
 
 def default_log_group(function: str) -> str:
-    from lambdactl.core.naming import short_name
+    from lambdactl.core.model.naming import short_name
 
     return f"/aws/lambda/{short_name(function)}"
 
@@ -148,8 +148,8 @@ def resolve_log_group(aws, function: str) -> LogTarget:
     """
     from botocore.exceptions import ClientError
 
-    from lambdactl.core.functions import get_configuration
-    from lambdactl.core.naming import short_name
+    from lambdactl.core.resources.functions import get_configuration
+    from lambdactl.core.model.naming import short_name
 
     name = short_name(function)
     try:

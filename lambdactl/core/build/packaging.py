@@ -17,7 +17,7 @@ What goes in: the files under ``source`` minus the built-in excludes (:data:`BUI
 plus any directory holding a ``pyvenv.cfg``), the ``exclude`` globs and the source's
 ``.lambdaignore`` (gitignore syntax: ``*``, ``**``, ``?``, ``[...]``, a trailing ``/`` for
 directories, a ``/`` inside anchors to the source root, ``!`` re-includes), plus the
-dependencies of ``requirements`` installed for the target platform (:mod:`lambdactl.core.deps`).
+dependencies of ``requirements`` installed for the target platform (:mod:`lambdactl.core.build.deps`).
 Symlinks are followed when they point inside the source; one pointing outside, dangling or
 looping is a UsageError naming it. Source files win over dependency files of the same name.
 ``include`` patterns (gitignore syntax, ``--include``) re-include files on top of every exclude.
@@ -39,7 +39,7 @@ passed are remembered by content hash in the entry cache: a rebuild checks only 
 
 The zip: entries sorted by name, 1980-01-01 timestamps, files 0644 (0755 when executable),
 directories 0755, Unix "made by", raw deflate (libdeflate, else zlib; see
-:mod:`lambdactl.core.zipbuild`) computed on all cores, with the incremental entry cache (keyed by
+:mod:`lambdactl.core.build.zipbuild`) computed on all cores, with the incremental entry cache (keyed by
 path + size + mtime + content hash, and the backend). An output that the cache wrote and whose
 entries are unchanged is left alone ("unchanged"). A new output is written to a ``mkstemp`` file
 in the target's directory, then renamed over the target.
@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from lambdactl.core import zipbuild
+from lambdactl.core.build import zipbuild
 from lambdactl.errors import OperationError, UsageError
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -596,7 +596,7 @@ class SyntaxChecker:
 def syntax_checker(runtime: str | None) -> SyntaxChecker | None:
     """The checker for ``runtime`` (None for a runtime that is not Python). ``python3.X`` is
     looked up on PATH when the running interpreter is another version."""
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     running = f"{sys.version_info[0]}.{sys.version_info[1]}"
     if runtime is None:
@@ -811,8 +811,8 @@ def build_package(source, *, requirements=None, runtime=None, architecture="x86_
 def _build_package(source, *, requirements, runtime, architecture, exclude, include, handler, out,
                    cache_dir, use_cache, check, credentials, jobs, progress, log, verbose, level,
                    keep_data) -> PackageResult:
-    from lambdactl.core import deps as deps_mod
-    from lambdactl.core import runtimes
+    from lambdactl.core.build import deps as deps_mod
+    from lambdactl.core.model import runtimes
 
     t0 = time.perf_counter()
     src = Path(source)

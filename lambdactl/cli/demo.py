@@ -46,7 +46,7 @@ def _steps() -> list[tuple[str, str]]:
 def _environment(endpoint: str, workdir: Path):
     keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
             "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "LAMBDACTL_CONFIG", "LAMBDACTL_OUTPUT")
-    from lambdactl.core.sandbox import env_exports
+    from lambdactl.core.run.sandbox import env_exports
 
     saved = {k: os.environ.get(k) for k in keys}
     cwd = os.getcwd()
@@ -84,7 +84,7 @@ def _say(text: str) -> None:
 
 
 def run_demo(keep: bool = False) -> dict:
-    from lambdactl.core.sandbox import SandboxServer
+    from lambdactl.core.run.sandbox import SandboxServer
     from lambdactl.output import style
 
     t_start = time.monotonic()

@@ -230,7 +230,7 @@ def read_policy(aws, function: str, qualifier: str | None = None) -> list[dict]:
         if "function not found" in msg.lower() or "alias not found" in msg.lower():
             raise _function_not_found(function, qualifier)
         # "no policy" and "no function" share the code: tell them apart.
-        from lambdactl.core.functions import get_configuration
+        from lambdactl.core.resources.functions import get_configuration
 
         if get_configuration(aws, function, qualifier) is None:
             raise _function_not_found(function, qualifier)

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from lambdactl.aws import AwsSession, error_code, retry
-from lambdactl.core.naming import short_name
-from lambdactl.core.plan import Change, DeployContext, Step
+from lambdactl.core.model.naming import short_name
+from lambdactl.core.resources.plan import Change, DeployContext, Step
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 from lambdactl.output import iso
 
@@ -159,7 +159,7 @@ def account_settings(aws: AwsSession) -> AccountSettings:
 
 
 def _function_names(aws: AwsSession) -> list[str]:
-    from lambdactl.core.functions import list_functions
+    from lambdactl.core.resources.functions import list_functions
 
     return [f["name"] for f in list_functions(aws)]    # sorted by name
 
@@ -303,7 +303,7 @@ def _prov_record(c: dict, qualifier: str | None = None) -> dict:
 def list_provisioned(aws: AwsSession, name: str) -> list[dict] | None:
     """Every provisioned-concurrency config of the function (records), or None when the endpoint
     does not implement the API."""
-    from lambdactl.core.functions import paginate
+    from lambdactl.core.resources.functions import paginate
 
     ClientError = _client_error()
     try:
@@ -382,7 +382,7 @@ def check_provisioned_target(aws: AwsSession, name: str, qualifier: str) -> dict
 
 def estimate_cost(memory_mb: int, count: int, architecture: str = "x86_64") -> dict:
     """Provisioned-concurrency cost estimate while configured (us-east-1 list price)."""
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     arch = architecture if architecture in runtimes.PRICE_PROVISIONED_GB_SECOND else "x86_64"
     price = runtimes.PRICE_PROVISIONED_GB_SECOND[arch]

@@ -1,7 +1,7 @@
 """Low-level zip machinery for ``lambdactl package``: raw-deflate compression on a thread pool,
 a byte-exact deterministic zip writer, and the incremental cache of compressed entries.
 
-Nothing here knows about Lambda, the project file or the CLI; :mod:`lambdactl.core.packaging`
+Nothing here knows about Lambda, the project file or the CLI; :mod:`lambdactl.core.build.packaging`
 drives it.
 
 Determinism: every entry gets the zip epoch (1980-01-01 00:00:00), a Unix "made by" (create

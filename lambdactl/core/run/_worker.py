@@ -1,6 +1,6 @@
 """The child side of the local runner: one Lambda-like execution environment in its own process.
 
-Run as a script (``python _worker.py IN_FD OUT_FD``) by :mod:`lambdactl.core.local_runner`; it uses
+Run as a script (``python _worker.py IN_FD OUT_FD``) by :mod:`lambdactl.core.run.local_runner`; it uses
 only the standard library and never imports lambdactl, so the handler sees a clean interpreter.
 
 Protocol (pipes on dedicated fds; stdout/stderr stay the handler's, captured by the parent):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lambdactl.core.local_runner import FunctionSpec
+from lambdactl.core.run.local_runner import FunctionSpec
 
 
 def spec_for(fn, version: str, code_dir: Path, endpoint: str | None = None) -> FunctionSpec:

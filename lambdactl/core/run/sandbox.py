@@ -63,7 +63,7 @@ class SandboxApp:
         require_moto()
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        from lambdactl.core.deps import default_cache_dir
+        from lambdactl.core.build.deps import default_cache_dir
 
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.cache = Path(cache_dir or default_cache_dir()) / "sandbox-code"
@@ -164,7 +164,7 @@ class SandboxApp:
     def _invoke(self, environ, fn_ref: str):
         from moto.iam.models import get_account_id_from
 
-        from lambdactl.core.naming import parse_function_ref, short_name
+        from lambdactl.core.model.naming import parse_function_ref, short_name
 
         auth = environ.get("HTTP_AUTHORIZATION", "")
         cm = _CRED_RE.search(auth)
@@ -274,8 +274,8 @@ class SandboxApp:
         return d
 
     def _run(self, fn, version: str, payload: bytes, request_id: str, reserved):
-        from lambdactl.core import sandbox_runner
-        from lambdactl.core.local_runner import Worker
+        from lambdactl.core.run import sandbox_runner
+        from lambdactl.core.run.local_runner import Worker
 
         arn = fn.function_arn
         with self._lock:
@@ -481,7 +481,7 @@ class SandboxServer:
         self.endpoint = f"http://{host}:{self.port}"
         self.app.endpoint = self.endpoint
         self.app.port = self.port
-        from lambdactl.core import motofixes
+        from lambdactl.core.run import motofixes
 
         motofixes.CODE_BASE_URL = self.endpoint
         self._thread: threading.Thread | None = None
@@ -496,7 +496,7 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        from lambdactl.core import motofixes
+        from lambdactl.core.run import motofixes
 
         if motofixes.CODE_BASE_URL == self.endpoint:
             motofixes.CODE_BASE_URL = None
@@ -520,7 +520,7 @@ def _check_bindable(host: str, port: int) -> None:
 
 def _configure_moto() -> None:
     """Docker-less Lambda in moto (for the routes we don't intercept), plus fidelity fixes."""
-    from lambdactl.core import motofixes
+    from lambdactl.core.run import motofixes
 
     motofixes.apply()
     try:

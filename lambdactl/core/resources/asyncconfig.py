@@ -9,8 +9,8 @@ import re
 from typing import Any
 
 from lambdactl.aws import AwsSession, retry, wait_function_ready
-from lambdactl.core.functions import get_configuration, require_configuration
-from lambdactl.core.plan import Change, DeployContext, Step
+from lambdactl.core.resources.functions import get_configuration, require_configuration
+from lambdactl.core.resources.plan import Change, DeployContext, Step
 from lambdactl.errors import NotFoundError, UsageError
 
 _ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12}):(.+)$")
@@ -140,7 +140,7 @@ def role_warnings(aws: AwsSession, function: str, targets: list[str], *, role: s
     """Name the actions the function's role lacks for each destination (best effort).
 
     ``role``: the function's role ARN when the caller has it (else it is read from AWS)."""
-    from lambdactl.core.roles import role_name_from_arn
+    from lambdactl.core.resources.roles import role_name_from_arn
 
     if role is None:
         role = (get_configuration(aws, function) or {}).get("Role")

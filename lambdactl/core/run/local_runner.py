@@ -20,7 +20,7 @@ A reusable library (``invoke --local``, ``invoke --local --batch`` and the sandb
 Workers are thread-safe (one invocation at a time); ``close()`` from another thread kills a running
 invocation at once (it returns ``Runtime.ExitError``).
 
-How it works: the worker (:mod:`lambdactl.core._worker`, stdlib only) is started with
+How it works: the worker (:mod:`lambdactl.core.run._worker`, stdlib only) is started with
 ``python -u _worker.py IN_FD OUT_FD`` in its own process group, with the function's code directory as
 cwd and first on ``sys.path`` (then the vendored dependency directories), a Lambda-like environment,
 and stdout/stderr going to a per-worker log file that the parent reads after each invocation. Requests
@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lambdactl.core.reportline import Report, format_report_line
+from lambdactl.core.observe.reportline import Report, format_report_line
 from lambdactl.errors import OperationError
 
 WORKER_SCRIPT = str(Path(__file__).with_name("_worker.py"))
@@ -696,7 +696,7 @@ def cached_deps_dir(project) -> str | None:
     if not req or not fc.runtime or not req.is_file():
         return None
     try:
-        from lambdactl.core import deps
+        from lambdactl.core.build import deps
 
         if not deps.has_requirements(req):
             return None

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lambdactl.config import NAME_RE, ROLE_ARN_RE
 from lambdactl.config import _toml_value as _q  # a TOML basic string, as the project file writer makes it
-from lambdactl.core.roles import auto_role_name
+from lambdactl.core.resources.roles import auto_role_name
 from lambdactl.errors import UsageError
 
 MODULE = "app"
@@ -127,13 +127,13 @@ class ProjectSpec:
 
 def python_runtimes() -> list[str]:
     """The supported (not deprecated) Python runtimes, newest first."""
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     return [r.name for r in runtimes.RUNTIMES if r.family == "python" and not r.is_deprecated()]
 
 
 def default_runtime() -> str:
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     choices = python_runtimes()
     return runtimes.DEFAULT_RUNTIME if runtimes.DEFAULT_RUNTIME in choices else choices[0]
@@ -157,7 +157,7 @@ def check_name(name: str) -> str:
 
 
 def check_runtime(runtime: str) -> str:
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     supported = python_runtimes()
     if runtime in supported:
@@ -172,7 +172,7 @@ def check_runtime(runtime: str) -> str:
 
 
 def check_arch(arch: str) -> str:
-    from lambdactl.core.runtimes import ARCHITECTURES
+    from lambdactl.core.model.runtimes import ARCHITECTURES
 
     if arch not in ARCHITECTURES:
         raise UsageError(f"unknown architecture {arch!r}",
@@ -232,7 +232,7 @@ def queue_problem(queue: str) -> str | None:
 
 
 def schedule_problem(expression: str) -> str | None:
-    from lambdactl.core.schedule import validate_expression
+    from lambdactl.core.model.schedule import validate_expression
 
     try:
         validate_expression(expression)

@@ -60,7 +60,7 @@ def default_cache_dir() -> Path:
 
 
 def python_version(runtime: str) -> str:
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     rt = runtimes.get(runtime)
     if rt is None or rt.family != "python":
@@ -72,7 +72,7 @@ def python_version(runtime: str) -> str:
 def platform_tags(runtime: str, architecture: str) -> list[str]:
     """The ``--platform`` values for pip: manylinux2014 (glibc 2.17) and every newer
     ``manylinux_2_X`` tag the runtime's OS supports (pip does not expand those itself)."""
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     machine = MACHINES.get(architecture)
     if machine is None:
@@ -363,7 +363,7 @@ def install(requirements: str | os.PathLike, *, runtime: str, architecture: str,
     import tempfile
 
     if use_cache:
-        from lambdactl.core.zipbuild import private_dir
+        from lambdactl.core.build.zipbuild import private_dir
 
         try:
             private_dir(private_dir(cache_dir) / "deps")
@@ -399,7 +399,7 @@ def install(requirements: str | os.PathLike, *, runtime: str, architecture: str,
     packages = _packages(site)
     if not use_cache:
         return DepsResult(site, key, False, True, packages, temporary=True)
-    from lambdactl.core.zipbuild import write_private
+    from lambdactl.core.build.zipbuild import write_private
 
     write_private(work / MARKER, json.dumps({"key": key, "runtime": runtime, "architecture": architecture,
                                              "requirements": str(req.resolve()), "packages": packages}).encode())

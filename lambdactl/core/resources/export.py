@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from lambdactl.aws import AwsSession
-from lambdactl.core.functions import list_aliases, list_event_source_mappings, require_configuration
+from lambdactl.core.resources.functions import list_aliases, list_event_source_mappings, require_configuration
 from lambdactl.errors import UsageError
 
 FORMATS = ("sam", "cloudformation")
@@ -238,7 +238,7 @@ def build_template(state: dict, fmt: str, code_uri: str = "src/") -> dict:
         p = {"FunctionName": fn_ref,
              "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]} if pinned else "$LATEST",
              "Name": a["Name"]}
-        from lambdactl.core.aliases import user_description
+        from lambdactl.core.resources.aliases import user_description
 
         description = user_description(a.get("Description"))   # without lambdactl's rollback record
         if description:

@@ -14,7 +14,7 @@ from typing import Any
 
 from lambdactl import config as cfgmod
 from lambdactl.aws import AwsSession
-from lambdactl.core.functions import (get_policy, list_aliases, list_event_source_mappings, paginate,
+from lambdactl.core.resources.functions import (get_policy, list_aliases, list_event_source_mappings, paginate,
                                       require_configuration)
 from lambdactl.errors import OperationError, UsageError
 
@@ -23,7 +23,7 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     """The project-file dict describing the live function, and notes about what was not captured."""
     from botocore.exceptions import ClientError
 
-    from lambdactl.core.asyncconfig import async_record
+    from lambdactl.core.resources.asyncconfig import async_record
 
     cfg = require_configuration(aws, name)
     fname = cfg["FunctionName"]
@@ -102,7 +102,7 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     if conc:
         doc["concurrency"] = conc
 
-    from lambdactl.core.aliases import user_description
+    from lambdactl.core.resources.aliases import user_description
 
     aliases = []
     for a in sorted(list_aliases(aws, fname), key=lambda x: x["Name"]):
@@ -126,7 +126,7 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
 def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> list[dict]:
     from botocore.exceptions import ClientError
 
-    from lambdactl.core.triggers import ESM_SETTINGS, esm_table
+    from lambdactl.core.resources.triggers import ESM_SETTINGS, esm_table
 
     lam = aws.client("lambda")
     out: list[dict] = []
@@ -176,7 +176,7 @@ def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> l
     except ClientError:
         pass
     # S3: buckets named in the policy, confirmed against each bucket's notification config.
-    from lambdactl.core.triggers import bucket_of
+    from lambdactl.core.resources.triggers import bucket_of
 
     policy = get_policy(aws, fname)
     buckets = set()

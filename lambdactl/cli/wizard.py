@@ -1,7 +1,7 @@
 """The interactive ``lambdactl init`` wizard (questionary; imported only when it runs on a TTY).
 
 Values already given as flags are not asked again. Every answer is validated with the same rules
-as the flags (``lambdactl.core.scaffold``). A default is shown greyed in the empty answer: typing
+as the flags (``lambdactl.core.model.scaffold``). A default is shown greyed in the empty answer: typing
 replaces it, Enter alone takes it. Ctrl-C raises KeyboardInterrupt (exit 130 upstream).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambdactl.core import scaffold as sc
+from lambdactl.core.model import scaffold as sc
 
 
 def _validator(problem_fn, default: str = ""):
@@ -42,7 +42,7 @@ def run(directory: Path, given: dict[str, Any], *, default_name: str | None = No
     import questionary
     from questionary import Choice
 
-    from lambdactl.core.roles import auto_role_name
+    from lambdactl.core.resources.roles import auto_role_name
 
     def ask(question):
         return question.unsafe_ask()

@@ -144,7 +144,7 @@ def show_version(aws: AwsSession, name: str, version: str, *, show_secrets: bool
     NotFoundError when the function or the version does not exist.
     """
     from lambdactl.config import mask_env
-    from lambdactl.core.functions import get_configuration
+    from lambdactl.core.resources.functions import get_configuration
 
     fname = api_name(aws, name)
     cfg = get_configuration(aws, fname, str(version))

@@ -5,8 +5,8 @@ list layers with where each version is used, show versions, delete a version.
   into a validated :class:`LayerSpec` (name, requirements or zip, runtimes, architectures,
   description) before any AWS call; every bad value is a UsageError with a hint.
 - :func:`build_layer` installs the requirements for the target runtime/architecture with
-  :mod:`lambdactl.core.deps` (cached) and zips them under ``python/`` with
-  :func:`lambdactl.core.packaging.build_package` (deterministic: the same inputs give the same
+  :mod:`lambdactl.core.build.deps` (cached) and zips them under ``python/`` with
+  :func:`lambdactl.core.build.packaging.build_package` (deterministic: the same inputs give the same
   bytes, so the same CodeSha256). The ``python/`` tree is staged once per dependency-cache key
   with hard links (``<cache>/layers/<key>/tree/python``), so a rebuild reads nothing new.
 - :func:`publish_layer` compares the zip's SHA-256 (and the compatible runtimes/architectures and
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from lambdactl.core.deps import normalize_arch  # noqa: F401 - also used as layers.normalize_arch
+from lambdactl.core.build.deps import normalize_arch  # noqa: F401 - also used as layers.normalize_arch
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 
 LAYER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,140}$")
@@ -116,7 +116,7 @@ def resolve_spec(name: str | None, *, requirements: str | None = None, zip_file:
     function's runtime/architecture, then python3.13 / x86_64. Raises UsageError (exit 2) for
     every bad value, before any AWS call.
     """
-    from lambdactl.core import runtimes as rt_mod
+    from lambdactl.core.model import runtimes as rt_mod
 
     builds = list(getattr(project, "layer_builds", []) or [])
     fn = getattr(project, "function", None)
@@ -280,7 +280,7 @@ def _staged_tree(deps_res, cache_root: Path, use_cache: bool) -> tuple[Path, Pat
     """(tree to zip, temporary directory to remove afterwards or None). The layer cache is
     private: directories 0700, the marker 0600 (the staged files are hard links of the
     dependency cache's, which are 0600/0700 already)."""
-    from lambdactl.core.zipbuild import private_dir, write_private
+    from lambdactl.core.build.zipbuild import private_dir, write_private
 
     if use_cache and not deps_res.temporary:
         final = cache_root / "layers" / deps_res.key[:32]
@@ -320,9 +320,9 @@ def build_layer(spec: LayerSpec, *, out: str | os.PathLike | None = None, cache_
     ``out``: write the zip there (left alone when identical: status "unchanged"); without it
     the zip is only in memory (``LayerBuild.data``, status "built").
     """
-    from lambdactl.core import deps as deps_mod
-    from lambdactl.core import runtimes as rt_mod
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.build import deps as deps_mod
+    from lambdactl.core.model import runtimes as rt_mod
+    from lambdactl.core.build.packaging import build_package
 
     t0 = time.perf_counter()
     if spec.zip_file is not None:
@@ -359,8 +359,8 @@ def build_layer(spec: LayerSpec, *, out: str | os.PathLike | None = None, cache_
 
 
 def _from_zip(spec: LayerSpec, path: Path, t0: float) -> LayerBuild:
-    from lambdactl.core import runtimes as rt_mod
-    from lambdactl.core.packaging import code_sha256
+    from lambdactl.core.model import runtimes as rt_mod
+    from lambdactl.core.build.packaging import code_sha256
 
     try:
         data = path.read_bytes()
@@ -551,7 +551,7 @@ def _differences(latest: dict, build: LayerBuild, spec: LayerSpec) -> list[str]:
 def _content(aws, spec: LayerSpec, build: LayerBuild, s3_bucket: str | None) -> tuple[dict, str]:
     """The Content parameter: the zip inline, or an S3 object for zips over the upload limit
     (lambdactl's own artifacts bucket only when it is this account's: see deploy.stage_artifact)."""
-    from lambdactl.core import deploy
+    from lambdactl.core.resources import deploy
 
     data = build.read()
     if len(data) <= deploy.direct_upload_limit() and not s3_bucket:
@@ -597,7 +597,7 @@ def publish_layer(aws, spec: LayerSpec, build: LayerBuild, *, force: bool = Fals
     if log:
         log(f"publishing layer {spec.name} ({build.size:,} bytes, {route})...")
     resp = retry(lambda: aws.client("lambda").publish_layer_version(**params))
-    from lambdactl.core.deploy import check_code_sha256
+    from lambdactl.core.resources.deploy import check_code_sha256
 
     check_code_sha256(f"layer {spec.name} version {resp.get('Version')}", (resp.get("Content") or {}).get("CodeSha256"),
                       build.sha256, content, left="that layer version is left as AWS has it (delete it with "
@@ -644,8 +644,8 @@ def resolve_pending(state: dict, layers: list[str]) -> list[str]:
 def plan_layer_builds(ctx) -> list:
     """Build each ``[[layers.build]]`` layer (deterministic, cached), plan a publish when the newest
     version differs, and put the layer's version ARN in the function's desired layers."""
-    from lambdactl.core.deploy import _spec
-    from lambdactl.core.plan import Change, Step
+    from lambdactl.core.resources.deploy import _spec
+    from lambdactl.core.resources.plan import Change, Step
 
     builds = list(getattr(ctx.project, "layer_builds", None) or [])
     if not builds or ctx.options.get("code_only"):

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdactl.core.reportline import Report, parse_report
+from lambdactl.core.observe.reportline import Report, parse_report
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
@@ -303,7 +303,7 @@ def invoke_remote(aws, function: str, payload: bytes, *, qualifier: str | None =
 
 
 def result_from_local(r) -> InvokeResult:
-    """A local :class:`~lambdactl.core.local_runner.InvocationResult` in the remote result's shape."""
+    """A local :class:`~lambdactl.core.run.local_runner.InvocationResult` in the remote result's shape."""
     return InvokeResult(status_code=200, payload=r.payload, executed_version=r.version,
                         function_error=r.function_error, log_tail=r.logs, report=r.report,
                         request_id=r.request_id, duration_ms=r.wall_ms,

@@ -2,8 +2,8 @@
 
 ``plan_deploy(...)`` builds the package (locally, before any AWS call), reads the function once
 (``GetFunction``: configuration + tags + code location) and asks each planner of :data:`PLANNERS`,
-in order, for its :class:`~lambdactl.core.plan.Step` list. ``run_deploy(plan)`` executes the steps
-with the :class:`~lambdactl.core.plan.Executor`. ``--dry-run`` and ``diff`` print the steps instead.
+in order, for its :class:`~lambdactl.core.resources.plan.Step` list. ``run_deploy(plan)`` executes the steps
+with the :class:`~lambdactl.core.resources.plan.Executor`. ``--dry-run`` and ``diff`` print the steps instead.
 
 Order (it never conflicts): role → code (create or update, then wait until ``LastUpdateStatus`` is
 Successful) → configuration (then wait) → tags → publish → aliases, triggers, concurrency, async
@@ -22,7 +22,7 @@ Plan-time facts other planners may read from ``ctx.state``:
 - ``published_version``: known at plan time when ``--publish`` found ``$LATEST`` identical to the
   newest version (reused, no publish step); otherwise set by the publish step when it runs;
 - the ``deploy --alias NAME [--canary PCT]`` options are in ``ctx.options["alias"]`` and
-  ``ctx.options["canary"]`` (a percentage, 0 < PCT <= 100); ``lambdactl.core.aliases.plan_aliases``
+  ``ctx.options["canary"]`` (a percentage, 0 < PCT <= 100); ``lambdactl.core.resources.aliases.plan_aliases``
   handles them.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Any, Callable
 from lambdactl.aws import AwsSession, error_code, retry, wait_function_ready
 from lambdactl.config import (HANDLER_RE, LAYER_ARN_RE, NAME_RE, ROLE_ARN_RE, SG_RE, SUBNET_RE,
                               ProjectConfig, mask_env, mask_value)
-from lambdactl.core.plan import Change, DeployContext, Executor, Step
+from lambdactl.core.resources.plan import Change, DeployContext, Executor, Step
 from lambdactl.errors import NotFoundError, OperationError, UsageError
 
 MB = 1024 * 1024
@@ -122,7 +122,7 @@ def _range(flag: str, value: int | None, lo: int, hi: int, unit: str) -> None:
 
 def validate_spec(spec: FunctionSpec) -> list[str]:
     """Check an imperative spec locally (UsageError, exit 2). Returns warnings to show."""
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     warnings: list[str] = []
     if not NAME_RE.match(spec.name) and not spec.name.startswith("arn:"):
@@ -205,7 +205,7 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
 
 
 def runtime_warnings(runtime: str | None) -> list[str]:
-    from lambdactl.core import runtimes
+    from lambdactl.core.model import runtimes
 
     rt = runtimes.get(runtime) if runtime else None
     if rt is not None and rt.deprecated is not None:
@@ -229,7 +229,7 @@ def check_zip_file(path: Path) -> None:
 def validate_deploy_options(*, code_only: bool = False, config_only: bool = False,
                             alias: str | None = None, canary: str | float | None = None) -> float | int | None:
     """Check deploy's flags; returns the canary percentage (0 < p <= 100) or None."""
-    from lambdactl.core.aliases import ALIAS_NAME_RE, parse_percent
+    from lambdactl.core.resources.aliases import ALIAS_NAME_RE, parse_percent
 
     if code_only and config_only:
         raise UsageError("--code-only and --config-only are mutually exclusive", hint="give at most one")
@@ -249,7 +249,7 @@ def package_from_zip(path: Path):
     """A PackageResult for a prebuilt zip file."""
     import zipfile
 
-    from lambdactl.core.packaging import PackageResult, code_sha256
+    from lambdactl.core.build.packaging import PackageResult, code_sha256
 
     p = Path(path)
     check_zip_file(p)
@@ -270,7 +270,7 @@ def build_code(spec: FunctionSpec, *, runtime: str | None = None, architecture: 
         return package_from_zip(spec.zip_file)
     if spec.source is None:
         return None
-    from lambdactl.core.packaging import build_package
+    from lambdactl.core.build.packaging import build_package
 
     return build_package(spec.source, requirements=spec.requirements, runtime=runtime or spec.runtime,
                          architecture=architecture or spec.architecture or "x86_64",
@@ -453,7 +453,7 @@ def call_with_role_retry(fn: Callable[[], Any], role_arn: str | None, *, budget:
     update-in-progress ResourceConflict retries (throttling is botocore's); then fail with a clear message."""
     from botocore.exceptions import ClientError
 
-    from lambdactl.core.roles import is_role_not_ready
+    from lambdactl.core.resources.roles import is_role_not_ready
 
     budget = role_wait_budget() if budget is None else budget
     probed: list[bool] = []
@@ -483,7 +483,7 @@ def _role_missing(aws: AwsSession, role_arn: str) -> bool:
     """True only when IAM says the role does not exist (any other answer, e.g. no iam:GetRole: False)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from lambdactl.core.roles import get_role, role_name_from_arn
+    from lambdactl.core.resources.roles import get_role, role_name_from_arn
 
     try:
         return get_role(aws, role_name_from_arn(role_arn)) is None
@@ -553,8 +553,8 @@ def _mask_value(ctx: DeployContext, key: str, value: Any) -> Any:
 
 def plan_role(ctx: DeployContext) -> list[Step]:
     """The execution role: a given ARN is used as is; an empty one means the auto role."""
-    from lambdactl.core.naming import short_name
-    from lambdactl.core.roles import auto_role_name, check_reused_role, create_role, get_role, role_name_from_arn
+    from lambdactl.core.model.naming import short_name
+    from lambdactl.core.resources.roles import auto_role_name, check_reused_role, create_role, get_role, role_name_from_arn
 
     spec = _spec(ctx)
     if ctx.options.get("code_only") and ctx.current is not None:
@@ -565,7 +565,7 @@ def plan_role(ctx: DeployContext) -> list[Step]:
     if spec.role is None:                      # not managed (config/update)
         ctx.state["role_arn"] = (ctx.current or {}).get("Role")
         return []
-    from lambdactl.core.roles import get_sources_policy, put_sources_policy, sources_policy
+    from lambdactl.core.resources.roles import get_sources_policy, put_sources_policy, sources_policy
 
     fname = short_name(ctx.function_name)
     name = auto_role_name(fname)
@@ -814,7 +814,7 @@ def _desired_env(spec: FunctionSpec, current: dict[str, str]) -> dict[str, str] 
 
 def _resolve_layers(ctx: DeployContext, layers: list[str]) -> list[str]:
     """Layer versions published earlier in this deploy ([[layers.build]]) replace their placeholders."""
-    from lambdactl.core.layers import resolve_pending
+    from lambdactl.core.build.layers import resolve_pending
 
     return resolve_pending(ctx.state, list(layers))
 
@@ -939,7 +939,7 @@ def _plan_tags(ctx: DeployContext, spec: FunctionSpec) -> list[Step]:
 def publish_if_changed(aws: AwsSession, name: str, *, code_sha256: str | None = None,
                        description: str | None = None, force: bool = False) -> tuple[str, bool]:
     """Publish ``$LATEST`` unless it is identical to the newest version. Returns (version, created)."""
-    from lambdactl.core.versions import newest_version
+    from lambdactl.core.resources.versions import newest_version
 
     cfg = wait_function_ready(aws, name)
     if not force:
@@ -961,7 +961,7 @@ def _function_changes_planned(ctx: DeployContext) -> bool:
 
 def plan_publish(ctx: DeployContext) -> list[Step]:
     """``--publish``: a new version when $LATEST differs from the newest version, else reuse it."""
-    from lambdactl.core.versions import newest_version
+    from lambdactl.core.resources.versions import newest_version
 
     if not ctx.options.get("publish"):
         return []
@@ -987,15 +987,15 @@ def plan_publish(ctx: DeployContext) -> list[Step]:
 
 # (area, planner or (module, attr) imported when a deploy plans); the order is the deploy order.
 PLANNERS: list[tuple[str, Any]] = [
-    ("layers", ("lambdactl.core.layers", "plan_layer_builds")),
+    ("layers", ("lambdactl.core.build.layers", "plan_layer_builds")),
     ("role", plan_role),
     ("code", plan_code),
     ("configuration", plan_configuration),
     ("publish", plan_publish),
-    ("aliases", ("lambdactl.core.aliases", "plan_aliases")),
-    ("triggers", ("lambdactl.core.triggers", "plan_triggers")),
-    ("concurrency", ("lambdactl.core.concurrency", "plan_concurrency")),
-    ("async", ("lambdactl.core.asyncconfig", "plan_async")),
+    ("aliases", ("lambdactl.core.resources.aliases", "plan_aliases")),
+    ("triggers", ("lambdactl.core.resources.triggers", "plan_triggers")),
+    ("concurrency", ("lambdactl.core.resources.concurrency", "plan_concurrency")),
+    ("async", ("lambdactl.core.resources.asyncconfig", "plan_async")),
 ]
 CODE_ONLY_AREAS = {"role", "code", "publish", "aliases"}
 FUNCTION_AREAS = {"role", "code", "configuration", "publish"}    # the function itself (this module)

@@ -51,7 +51,7 @@ def cache_file(target: dict[str, Any], function: str | None = None) -> Path:
     """The cache of the function names of ``target`` (with ``function``: of that function's aliases)."""
     import hashlib  # not at module level: every CLI start imports this module
 
-    from lambdactl.core.deps import default_cache_dir
+    from lambdactl.core.build.deps import default_cache_dir
 
     what = target if function is None else {**target, "function": function}
     key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
