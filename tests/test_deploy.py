@@ -331,7 +331,7 @@ def test_role_retry_waits_for_iam_propagation():
     reproduced on moto)."""
     from botocore.exceptions import ClientError
 
-    from lambdactl.core.resources.deploy import call_with_role_retry
+    from lambdactl.core.resources.deploy.function import call_with_role_retry
 
     calls = []
 

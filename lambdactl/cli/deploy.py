@@ -310,7 +310,8 @@ def deploy(
 
       lambdactl deploy --code-only -o json
     """
-    from lambdactl.core.resources.deploy import plan_deploy, validate_deploy_options
+    from lambdactl.core.resources.deploy import plan_deploy
+    from lambdactl.core.resources.deploy.spec import validate_deploy_options
 
     s = current()
     pct = validate_deploy_options(code_only=code_only, config_only=config_only, alias=alias, canary=canary)
@@ -352,7 +353,8 @@ def diff(
 
       lambdactl diff -o json | jq '.steps[].changes'
     """
-    from lambdactl.core.resources.deploy import plan_deploy, validate_deploy_options
+    from lambdactl.core.resources.deploy import plan_deploy
+    from lambdactl.core.resources.deploy.spec import validate_deploy_options
 
     validate_deploy_options(code_only=code_only, config_only=config_only)
     proj = project(required=True)
@@ -402,7 +404,8 @@ def create(
 
       lambdactl create hello --zip build/hello.zip --runtime python3.13 --handler app.handler --arch arm64 --memory 256 --env STAGE=dev
     """
-    from lambdactl.core.resources.deploy import FunctionSpec, plan_deploy, validate_spec
+    from lambdactl.core.resources.deploy import plan_deploy
+    from lambdactl.core.resources.deploy.spec import FunctionSpec, validate_spec
 
     name, _ = resolve_function(function, allow_qualifier=False)
     _code_args(source, zip_file)
@@ -456,8 +459,10 @@ def update(
 
       lambdactl update hello --zip build/hello.zip --publish
     """
-    from lambdactl.core.resources.deploy import (FunctionSpec, build_code, plan_deploy, read_function,
-                                       validate_spec)
+    from lambdactl.core.resources.deploy import plan_deploy
+    from lambdactl.core.resources.deploy.artifacts import build_code
+    from lambdactl.core.resources.deploy.function import read_function
+    from lambdactl.core.resources.deploy.spec import FunctionSpec, validate_spec
     from lambdactl.errors import NotFoundError
 
     name, _ = resolve_function(function, allow_qualifier=False)
@@ -520,7 +525,8 @@ def config(
 
       lambdactl config hello --no-vpc
     """
-    from lambdactl.core.resources.deploy import FunctionSpec, plan_deploy, validate_spec
+    from lambdactl.core.resources.deploy import plan_deploy
+    from lambdactl.core.resources.deploy.spec import FunctionSpec, validate_spec
 
     name, _ = resolve_function(function, allow_qualifier=False)
     env_set = parse_kv(env, "--env")

@@ -551,7 +551,7 @@ def _differences(latest: dict, build: LayerBuild, spec: LayerSpec) -> list[str]:
 def _content(aws, spec: LayerSpec, build: LayerBuild, s3_bucket: str | None) -> tuple[dict, str]:
     """The Content parameter: the zip inline, or an S3 object for zips over the upload limit
     (lambdactl's own artifacts bucket only when it is this account's: see deploy.stage_artifact)."""
-    from lambdactl.core.resources import deploy
+    from lambdactl.core.resources.deploy import artifacts as deploy
 
     data = build.read()
     if len(data) <= deploy.direct_upload_limit() and not s3_bucket:
@@ -597,7 +597,7 @@ def publish_layer(aws, spec: LayerSpec, build: LayerBuild, *, force: bool = Fals
     if log:
         log(f"publishing layer {spec.name} ({build.size:,} bytes, {route})...")
     resp = retry(lambda: aws.client("lambda").publish_layer_version(**params))
-    from lambdactl.core.resources.deploy import check_code_sha256
+    from lambdactl.core.resources.deploy.artifacts import check_code_sha256
 
     check_code_sha256(f"layer {spec.name} version {resp.get('Version')}", (resp.get("Content") or {}).get("CodeSha256"),
                       build.sha256, content, left="that layer version is left as AWS has it (delete it with "
@@ -644,7 +644,7 @@ def resolve_pending(state: dict, layers: list[str]) -> list[str]:
 def plan_layer_builds(ctx) -> list:
     """Build each ``[[layers.build]]`` layer (deterministic, cached), plan a publish when the newest
     version differs, and put the layer's version ARN in the function's desired layers."""
-    from lambdactl.core.resources.deploy import _spec
+    from lambdactl.core.resources.deploy.spec import _spec
     from lambdactl.core.resources.plan import Change, Step
 
     builds = list(getattr(ctx.project, "layer_builds", None) or [])
