@@ -65,9 +65,10 @@ def _function(ctx: typer.Context) -> tuple[str, str | None]:
 
 
 def _add(ctx: typer.Context, kind: str, options: dict) -> None:
+    from lambdactl.core.model.triggerspec import normalize
     from lambdactl.core.resources import triggers as core
 
-    spec = core.normalize(kind, options)          # all validation happens before any AWS call
+    spec = normalize(kind, options)          # all validation happens before any AWS call
     name, qualifier = _function(ctx)
     if kind == "url" and spec.opts["auth"] == "NONE":
         result = _add_public_url(name, qualifier, spec)
@@ -106,7 +107,7 @@ def _add_public_url(name: str, qualifier: str | None, spec) -> dict:
 def confirm_public_urls(steps: list) -> None:
     """Before ``deploy`` makes a function URL public (auth NONE): on a terminal (without --yes) warn
     and ask; elsewhere the deploy goes on, and its result carries the warning with the URL."""
-    from lambdactl.core.resources.triggers import public_url_warning
+    from lambdactl.core.resources.triggers.url import public_url_warning
 
     public = [st for st in steps if st.detail.get("public")]
     s = current()
@@ -412,7 +413,7 @@ def trigger_list(function: FunctionArg = None) -> None:
 def _short_details(details: dict) -> dict:
     """The table view of a trigger's details: settings at their defaults left out, filter
     patterns as compact JSON (-o json has every key)."""
-    from lambdactl.core.resources.triggers import ESM_DEFAULTS, compact_json
+    from lambdactl.core.model.triggerspec import ESM_DEFAULTS, compact_json
 
     out = {}
     for k, v in details.items():

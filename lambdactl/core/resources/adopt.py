@@ -126,7 +126,8 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
 def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> list[dict]:
     from botocore.exceptions import ClientError
 
-    from lambdactl.core.resources.triggers import ESM_SETTINGS, esm_table
+    from lambdactl.core.model.triggerspec import ESM_SETTINGS
+    from lambdactl.core.resources.triggers.mappings import esm_table
 
     lam = aws.client("lambda")
     out: list[dict] = []
@@ -176,7 +177,7 @@ def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> l
     except ClientError:
         pass
     # S3: buckets named in the policy, confirmed against each bucket's notification config.
-    from lambdactl.core.resources.triggers import bucket_of
+    from lambdactl.core.resources.triggers.s3 import bucket_of
 
     policy = get_policy(aws, fname)
     buckets = set()

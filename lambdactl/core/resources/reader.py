@@ -92,7 +92,7 @@ class _Read:
     """One read: the phases of :func:`read_function`, each phase's calls in parallel."""
 
     def __init__(self, aws: AwsSession, got: dict, qualifier: str | None, areas: Areas, workers: int):
-        from lambdactl.core.resources.triggers import target_from_configuration
+        from lambdactl.core.resources.triggers.base import target_from_configuration
 
         self.aws = aws
         self.got = got
@@ -160,9 +160,9 @@ class _Read:
         if a & Areas.ASYNC:
             first["async"] = self._event_invoke_config
         if a & Areas.URL:
-            from lambdactl.core.resources.triggers import _get_url_config
+            from lambdactl.core.resources.triggers.url import get_url_config
 
-            first["url"] = lambda: _get_url_config(self.aws, self.target)
+            first["url"] = lambda: get_url_config(self.aws, self.target)
         if a & Areas.MAPPINGS:
             from lambdactl.core.resources.functions import list_event_source_mappings
 
@@ -258,23 +258,23 @@ class _Read:
                        if r["principal"] == "s3.amazonaws.com" and _bucket_of(r["source_arn"])})
 
     def _notifications(self, bucket: str) -> Callable[[], dict]:
-        from lambdactl.core.resources.triggers import _get_notifications
+        from lambdactl.core.resources.triggers.s3 import get_notifications
 
         return self.soft(f"the notification configuration of bucket {bucket}",
-                         lambda: _get_notifications(self.aws, bucket), {})
+                         lambda: get_notifications(self.aws, bucket), {})
 
     @staticmethod
     def _policy_topics(policy: list[dict]) -> tuple[list[str], bool]:
-        from lambdactl.core.resources.triggers import SNS_ARN_RE
+        from lambdactl.core.model.triggerspec import SNS_ARN_RE
 
         sns = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["effect"] == "Allow"]
         topics = sorted({r["source_arn"] for r in sns if SNS_ARN_RE.match(r["source_arn"] or "")})
         return topics, any(not r["source_arn"] for r in sns)
 
     def _topic_subscriptions(self, topic: str) -> Callable[[], list[dict]]:
-        from lambdactl.core.resources.triggers import _topic_subscriptions
+        from lambdactl.core.resources.triggers.sns import topic_subscriptions
 
-        return self.soft(f"the subscriptions of topic {topic}", lambda: _topic_subscriptions(self.aws, topic), [])
+        return self.soft(f"the subscriptions of topic {topic}", lambda: topic_subscriptions(self.aws, topic), [])
 
     def _all_subscriptions(self) -> list[dict]:
         sns = self.aws.client("sns")
@@ -305,12 +305,12 @@ class _Read:
 
     # -- phase-3 reads --
     def _rule(self, bus: str, name: str) -> Callable[[], tuple[dict | None, list[dict]]]:
-        from lambdactl.core.resources.triggers import _describe_rule, _rule_targets
+        from lambdactl.core.resources.triggers.rules import describe_rule, rule_targets
 
         def run():
             ev = self.aws.client("events")
-            rule = _describe_rule(ev, name, bus)
-            return rule, (_rule_targets(ev, name, bus) if rule is not None else [])
+            rule = describe_rule(ev, name, bus)
+            return rule, (rule_targets(ev, name, bus) if rule is not None else [])
         return self.soft(f"EventBridge rule {name} on bus {bus}", run, (None, []))
 
     def _sub_attributes(self, s: dict) -> Callable[[], dict]:
@@ -324,7 +324,7 @@ class _Read:
 
     # -- the model --
     def _build(self, r1: dict, r2: dict, r3: dict, subs: list[dict], policy: list[dict]) -> FunctionState:
-        from lambdactl.core.resources.triggers import MANAGED_TAG
+        from lambdactl.core.resources.triggers.base import MANAGED_TAG
 
         a = self.areas
         cfg, got = self.cfg, self.got
@@ -369,7 +369,7 @@ class _Read:
             notes=tuple(self._notes))
 
     def _s3_triggers(self, r2: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.resources.triggers import _filter_of
+        from lambdactl.core.resources.triggers.s3 import filter_of
 
         out: list[Trigger] = []
         for bucket in self._policy_buckets(policy):
@@ -377,7 +377,7 @@ class _Read:
             mine = [c for c in doc.get("LambdaFunctionConfigurations") or []
                     if c.get("LambdaFunctionArn") == self.target.arn]
             for c in mine:
-                prefix, suffix = _filter_of(c)
+                prefix, suffix = filter_of(c)
                 cid = c.get("Id") or None
                 out.append(S3Trigger(bucket=bucket, events=tuple(c.get("Events") or ()), prefix=prefix or None,
                                      suffix=suffix or None, config_id=cid,
@@ -390,16 +390,16 @@ class _Read:
         return out
 
     def _rule_triggers(self, r3: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.resources.triggers import _is_managed_rule, _rule_arn
+        from lambdactl.core.resources.triggers.rules import is_managed_rule, rule_arn
 
         out: list[Trigger] = []
         rules = sorted((k[1:], v) for k, v in r3.items() if k[0] == "rule")
         for (bus, name), (rule, targets) in rules:
             if rule is None:
                 continue
-            arn = rule.get("Arn") or _rule_arn(self.aws, bus, name)
+            arn = rule.get("Arn") or rule_arn(self.aws, bus, name)
             mine = [t for t in targets if t.get("Arn") == self.target.arn]
-            t = rule_trigger(rule, bus, mine[0] if mine else None, managed=_is_managed_rule(rule), rule_arn=arn)
+            t = rule_trigger(rule, bus, mine[0] if mine else None, managed=is_managed_rule(rule), rule_arn=arn)
             out.append(t)
             for r in policy:
                 if r["principal"] == "events.amazonaws.com" and r["source_arn"] == arn:
@@ -419,11 +419,11 @@ class _Read:
         return out
 
     def _url_trigger(self, url: dict | None, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.resources.triggers import _is_url_statement
+        from lambdactl.core.resources.triggers.url import is_url_statement
 
         if url is None:
             return []
-        stmts = [r for r in policy if _is_url_statement(r)]
+        stmts = [r for r in policy if is_url_statement(r)]
         for r in stmts:
             used.setdefault(r["statement_id"], "url")
         return [url_trigger(url, managed=any(r["managed"] for r in stmts))]

@@ -211,7 +211,7 @@ def _source_arn(aws: AwsSession, t) -> str | None:
     if t.type == "sqs":
         if src.startswith("arn:"):
             return src
-        from lambdactl.core.resources.triggers import queue_arn
+        from lambdactl.core.resources.triggers.mappings import queue_arn
 
         return queue_arn(aws, src)
     if t.type == "kinesis":
