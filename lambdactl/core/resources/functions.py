@@ -112,72 +112,53 @@ def get_policy(aws: AwsSession, name: str, qualifier: str | None = None) -> dict
     return json.loads(resp.get("Policy") or "{}")
 
 
-def get_info(aws: AwsSession, name: str, qualifier: str | None = None, *, show_secrets: bool = False) -> dict:
-    """Configuration, versions count, aliases, reserved concurrency, triggers count, URL."""
-    from botocore.exceptions import ClientError
+INFO_AREAS = ("config", "versions", "aliases", "concurrency", "triggers", "permissions")
 
-    cfg = require_configuration(aws, name, qualifier)
-    fname = cfg["FunctionName"]
-    lam = aws.client("lambda")
-    versions = [v for v in list_versions(aws, fname) if v.get("Version") != "$LATEST"]
-    aliases = list_aliases(aws, fname)
-    try:
-        reserved = lam.get_function_concurrency(FunctionName=fname).get("ReservedConcurrentExecutions")
-    except ClientError:
-        reserved = None
-    try:
-        mappings = list_event_source_mappings(aws, fname)
-    except ClientError:
-        mappings = []
-    policy = get_policy(aws, fname)
-    url = None
-    try:
-        url = lam.get_function_url_config(FunctionName=fname).get("FunctionUrl")
-    except ClientError:
-        url = None
-    # Triggers: event source mappings + distinct policy statements with a source (S3, events, SNS...).
-    sources = set()
-    for st in policy.get("Statement", []):
-        principal = st.get("Principal")
-        svc = principal.get("Service") if isinstance(principal, dict) else principal
-        cond = st.get("Condition", {})
-        arn = (cond.get("ArnLike", {}) or {}).get("AWS:SourceArn") or (cond.get("ArnEquals", {}) or {}).get("AWS:SourceArn")
-        if svc and arn:
-            sources.add((svc, arn))
-    env = (cfg.get("Environment") or {}).get("Variables") or {}
+
+def get_info(aws: AwsSession, name: str, qualifier: str | None = None, *, show_secrets: bool = False) -> dict:
+    """``info``: the record of :func:`info_record` for the function's live state (the one reader)."""
+    from lambdactl.core.resources.reader import read_function
+
+    state = read_function(aws, name, INFO_AREAS, qualifier=qualifier)
+    if state is None:
+        raise _not_found(f"{name}:{qualifier}" if qualifier else name)
+    return info_record(state, show_secrets=show_secrets)
+
+
+def info_record(state, *, show_secrets: bool = False) -> dict:
+    """Configuration, versions count, aliases, reserved concurrency, triggers count, URL."""
+    cfg, code = state.configuration, state.code
+    url = state.url
     return {
-        "name": fname,
-        "arn": cfg.get("FunctionArn"),
-        "runtime": cfg.get("Runtime"),
-        "handler": cfg.get("Handler"),
-        "package_type": cfg.get("PackageType", "Zip"),
-        "architecture": (cfg.get("Architectures") or ["x86_64"])[0],
-        "memory": cfg.get("MemorySize"),
-        "timeout": cfg.get("Timeout"),
-        "ephemeral_storage": (cfg.get("EphemeralStorage") or {}).get("Size", 512),
-        "role": cfg.get("Role"),
-        "description": cfg.get("Description") or "",
-        "state": cfg.get("State", "Active"),
-        "last_update_status": cfg.get("LastUpdateStatus", "Successful"),
-        "last_modified": iso(cfg.get("LastModified")),
-        "code_sha256": cfg.get("CodeSha256"),
-        "code_size": cfg.get("CodeSize"),
-        "version": cfg.get("Version"),
-        "layers": [layer["Arn"] for layer in cfg.get("Layers", [])],
-        "environment": mask_env(env, show_secrets),
-        "tracing": (cfg.get("TracingConfig") or {}).get("Mode"),
-        "kms_key": cfg.get("KMSKeyArn") or None,
-        "vpc": ({"subnets": (cfg.get("VpcConfig") or {}).get("SubnetIds") or [],
-                 "security_groups": (cfg.get("VpcConfig") or {}).get("SecurityGroupIds") or []}
-                if (cfg.get("VpcConfig") or {}).get("SubnetIds") else None),
-        "dead_letter": (cfg.get("DeadLetterConfig") or {}).get("TargetArn") or None,
-        "versions": len(versions),
-        "aliases": [{"name": a["Name"], "version": a["FunctionVersion"],
-                     "weights": (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}}
-                    for a in aliases],
-        "reserved_concurrency": reserved,
-        "triggers": len(mappings) + len(sources) + (1 if url else 0),
-        "url": url,
+        "name": state.name,
+        "arn": cfg.arn,
+        "runtime": cfg.runtime,
+        "handler": cfg.handler,
+        "package_type": code.package_type,
+        "architecture": cfg.architecture,
+        "memory": cfg.memory,
+        "timeout": cfg.timeout,
+        "ephemeral_storage": cfg.ephemeral_storage,
+        "role": cfg.role,
+        "description": cfg.description,
+        "state": cfg.state or "Active",
+        "last_update_status": cfg.last_update_status or "Successful",
+        "last_modified": cfg.last_modified,
+        "code_sha256": code.sha256,
+        "code_size": code.size,
+        "version": cfg.version,
+        "layers": cfg.layer_arns,
+        "environment": mask_env(cfg.environment, show_secrets),
+        "tracing": cfg.tracing,
+        "kms_key": cfg.kms_key,
+        "vpc": ({"subnets": list(cfg.vpc.subnets), "security_groups": list(cfg.vpc.security_groups)}
+                if cfg.vpc is not None else None),
+        "dead_letter": cfg.dead_letter,
+        "versions": len(state.versions or ()),
+        "aliases": [{"name": a.name, "version": a.version, "weights": dict(a.weights)} for a in state.aliases or ()],
+        "reserved_concurrency": state.concurrency.reserved if state.concurrency is not None else None,
+        "triggers": len(state.triggers or ()),
+        "url": url.url if url is not None else None,
     }
 
 
