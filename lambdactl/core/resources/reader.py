@@ -30,10 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
 from lambdactl.aws import AwsSession, error_code, retry
-from lambdactl.core.model import (Alias, Areas, AsyncConfig, CodeIdentity, Concurrency, Configuration, Cors,
-                                  EventBridgeTrigger, FunctionState, Layer, MappingTrigger, Permission,
-                                  Provisioned, S3Trigger, ScheduleTrigger, SnsTrigger, Trigger, UrlTrigger,
-                                  Version, Vpc)
+from lambdactl.core.model import (Alias, Areas, AsyncConfig, CodeIdentity, Concurrency, Configuration,
+                                  FunctionState, Layer, Permission, Provisioned, Trigger, Version, Vpc)
 from lambdactl.errors import NotFoundError
 from lambdactl.output import iso
 
@@ -230,32 +228,21 @@ class _Read:
         return [parse_statement(st) for st in ([sts] if isinstance(sts, dict) else sts)]
 
     def _buses(self) -> list[str]:
-        ev = self.aws.client("events")
-        names, token = [], None
-        while True:
-            kw = {"NextToken": token} if token else {}
-            resp = retry(lambda: ev.list_event_buses(**kw))
-            names.extend(b["Name"] for b in resp.get("EventBuses") or [])
-            token = resp.get("NextToken")
-            if not token:
-                break
-        return ["default"] + sorted(n for n in set(names) if n != "default")
+        from lambdactl.core.resources.triggers.rules import list_buses
+
+        return list_buses(self.aws)
 
     # -- phase-2 reads --
     def _mapping_tags(self, lam, arn: str) -> Callable[[], dict]:
-        def run() -> dict:
-            from botocore.exceptions import ClientError
+        from lambdactl.core.resources.triggers.mappings import mapping_tags
 
-            try:
-                return retry(lambda: lam.list_tags(Resource=arn)).get("Tags") or {}
-            except ClientError:
-                return {}       # as 'trigger list': unknown tags → not lambdactl's
-        return run
+        return lambda: mapping_tags(self.aws, arn)
 
     @staticmethod
     def _policy_buckets(policy: list[dict]) -> list[str]:
-        return sorted({_bucket_of(r["source_arn"]) for r in policy
-                       if r["principal"] == "s3.amazonaws.com" and _bucket_of(r["source_arn"])})
+        from lambdactl.core.resources.triggers.s3 import policy_buckets
+
+        return policy_buckets(policy)
 
     def _notifications(self, bucket: str) -> Callable[[], dict]:
         from lambdactl.core.resources.triggers.s3 import get_notifications
@@ -265,11 +252,9 @@ class _Read:
 
     @staticmethod
     def _policy_topics(policy: list[dict]) -> tuple[list[str], bool]:
-        from lambdactl.core.model.triggerspec import SNS_ARN_RE
+        from lambdactl.core.resources.triggers.sns import policy_topics
 
-        sns = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["effect"] == "Allow"]
-        topics = sorted({r["source_arn"] for r in sns if SNS_ARN_RE.match(r["source_arn"] or "")})
-        return topics, any(not r["source_arn"] for r in sns)
+        return policy_topics(policy)
 
     def _topic_subscriptions(self, topic: str) -> Callable[[], list[dict]]:
         from lambdactl.core.resources.triggers.sns import topic_subscriptions
@@ -277,55 +262,36 @@ class _Read:
         return self.soft(f"the subscriptions of topic {topic}", lambda: topic_subscriptions(self.aws, topic), [])
 
     def _all_subscriptions(self) -> list[dict]:
-        sns = self.aws.client("sns")
-        return retry(lambda: [s for page in sns.get_paginator("list_subscriptions").paginate()
-                              for s in page.get("Subscriptions") or []])
+        from lambdactl.core.resources.triggers.sns import all_subscriptions
+
+        return all_subscriptions(self.aws)
 
     def _rule_names(self, bus: str) -> Callable[[], list[str]]:
-        def run() -> list[str]:
-            ev = self.aws.client("events")
-            pages = ev.get_paginator("list_rule_names_by_target").paginate(TargetArn=self.target.arn,
-                                                                           EventBusName=bus)
-            return retry(lambda: [n for page in pages for n in page.get("RuleNames") or []])
-        return run
+        from lambdactl.core.resources.triggers.rules import rule_names
+
+        return lambda: rule_names(self.aws, self.target.arn, bus)
 
     def _subscriptions(self, r2: dict, topics: list[str]) -> list[dict]:
         """This function's SNS subscriptions, one per topic and subscription ARN."""
-        seen, out = set(), []
+        from lambdactl.core.resources.triggers.sns import own_subscriptions
+
         candidates = [s for t in topics for s in r2.get(("topic", t)) or []]
         candidates += r2.get(("all-subscriptions",)) or []
-        for s in candidates:
-            if s.get("Protocol") != "lambda" or s.get("Endpoint") != self.target.arn:
-                continue
-            ident = (s.get("TopicArn"), s.get("SubscriptionArn"))
-            if ident not in seen:
-                seen.add(ident)
-                out.append(s)
-        return sorted(out, key=lambda s: (s.get("TopicArn") or "", s.get("SubscriptionArn") or ""))
+        return own_subscriptions(candidates, self.target.arn)
 
     # -- phase-3 reads --
     def _rule(self, bus: str, name: str) -> Callable[[], tuple[dict | None, list[dict]]]:
-        from lambdactl.core.resources.triggers.rules import describe_rule, rule_targets
+        from lambdactl.core.resources.triggers.rules import read_rule
 
-        def run():
-            ev = self.aws.client("events")
-            rule = describe_rule(ev, name, bus)
-            return rule, (rule_targets(ev, name, bus) if rule is not None else [])
-        return self.soft(f"EventBridge rule {name} on bus {bus}", run, (None, []))
+        return self.soft(f"EventBridge rule {name} on bus {bus}", lambda: read_rule(self.aws, bus, name), (None, []))
 
     def _sub_attributes(self, s: dict) -> Callable[[], dict]:
-        def run() -> dict:
-            topic = s.get("TopicArn") or ""
-            region = topic.split(":")[3] if topic.count(":") >= 5 else None
-            sns = self.aws.client("sns", region=region)
-            return retry(lambda: sns.get_subscription_attributes(
-                SubscriptionArn=s["SubscriptionArn"])).get("Attributes") or {}
-        return run
+        from lambdactl.core.resources.triggers.sns import subscription_attributes
+
+        return lambda: subscription_attributes(self.aws, s)
 
     # -- the model --
     def _build(self, r1: dict, r2: dict, r3: dict, subs: list[dict], policy: list[dict]) -> FunctionState:
-        from lambdactl.core.resources.triggers.base import MANAGED_TAG
-
         a = self.areas
         cfg, got = self.cfg, self.got
         filled = a | Areas.FUNCTION
@@ -333,9 +299,10 @@ class _Read:
         used: dict[str, str] = {}          # statement id -> trigger key
 
         if a & Areas.MAPPINGS:
-            for m in r1.get("mappings") or []:
-                tags = r2.get(("esm-tags", m.get("UUID"))) or {}
-                triggers.append(mapping_trigger(m, managed=tags.get(MANAGED_TAG) == "true"))
+            from lambdactl.core.resources.triggers import mappings
+
+            tags = {k[1]: v for k, v in r2.items() if k[0] == "esm-tags"}
+            triggers += mappings.live(r1.get("mappings") or [], tags)
         if a & Areas.S3:
             triggers += self._s3_triggers(r2, policy, used)
         if a & Areas.RULES:
@@ -369,75 +336,30 @@ class _Read:
             notes=tuple(self._notes))
 
     def _s3_triggers(self, r2: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.resources.triggers.s3 import filter_of
+        from lambdactl.core.resources.triggers import s3
 
-        out: list[Trigger] = []
-        for bucket in self._policy_buckets(policy):
-            doc = r2.get(("bucket", bucket)) or {}
-            mine = [c for c in doc.get("LambdaFunctionConfigurations") or []
-                    if c.get("LambdaFunctionArn") == self.target.arn]
-            for c in mine:
-                prefix, suffix = filter_of(c)
-                cid = c.get("Id") or None
-                out.append(S3Trigger(bucket=bucket, events=tuple(c.get("Events") or ()), prefix=prefix or None,
-                                     suffix=suffix or None, config_id=cid,
-                                     managed=bool(cid and cid.startswith("lambdactl-"))))
-            if mine:
-                key = out[-len(mine)].key
-                for r in policy:
-                    if r["principal"] == "s3.amazonaws.com" and _bucket_of(r["source_arn"]) == bucket:
-                        used.setdefault(r["statement_id"], key)
-        return out
+        docs = {k[1]: v for k, v in r2.items() if k[0] == "bucket"}
+        return s3.live(self.target.arn, docs, policy, used)
 
     def _rule_triggers(self, r3: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.resources.triggers.rules import is_managed_rule, rule_arn
+        from lambdactl.core.resources.triggers import rules
 
-        out: list[Trigger] = []
-        rules = sorted((k[1:], v) for k, v in r3.items() if k[0] == "rule")
-        for (bus, name), (rule, targets) in rules:
-            if rule is None:
-                continue
-            arn = rule.get("Arn") or rule_arn(self.aws, bus, name)
-            mine = [t for t in targets if t.get("Arn") == self.target.arn]
-            t = rule_trigger(rule, bus, mine[0] if mine else None, managed=is_managed_rule(rule), rule_arn=arn)
-            out.append(t)
-            for r in policy:
-                if r["principal"] == "events.amazonaws.com" and r["source_arn"] == arn:
-                    used.setdefault(r["statement_id"], t.key)
-        return out
+        found = {(k[1], k[2]): v for k, v in r3.items() if k[0] == "rule"}
+        return rules.live(self.aws, self.target.arn, found, policy, used)
 
     def _sns_triggers(self, subs: list[dict], r3: dict, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        out: list[Trigger] = []
-        for s in subs:
-            topic = s.get("TopicArn") or ""
-            stmts = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["source_arn"] == topic]
-            attrs = r3.get(("sub-attrs", s.get("SubscriptionArn"))) or {}
-            t = sns_trigger(s, attrs, managed=any(r["managed"] for r in stmts))
-            out.append(t)
-            for r in stmts:
-                used.setdefault(r["statement_id"], t.key)
-        return out
+        from lambdactl.core.resources.triggers import sns
+
+        attrs = {k[1]: v for k, v in r3.items() if k[0] == "sub-attrs"}
+        return sns.live(subs, attrs, policy, used)
 
     def _url_trigger(self, url: dict | None, policy: list[dict], used: dict[str, str]) -> list[Trigger]:
-        from lambdactl.core.resources.triggers.url import is_url_statement
+        from lambdactl.core.resources.triggers import url as function_url
 
-        if url is None:
-            return []
-        stmts = [r for r in policy if is_url_statement(r)]
-        for r in stmts:
-            used.setdefault(r["statement_id"], "url")
-        return [url_trigger(url, managed=any(r["managed"] for r in stmts))]
+        return function_url.live(url, policy, used)
 
 
 # --- API shapes → model (pure) ------------------------------------------------------------------
-
-def _bucket_of(source_arn: str | None) -> str | None:
-    """The bucket of an S3 bucket ARN (any partition), else None."""
-    import re
-
-    m = re.match(r"^arn:aws[a-zA-Z-]*:s3:::([^/*?]+)$", source_arn or "")
-    return m.group(1) if m else None
-
 
 def _json(text: Any) -> Any:
     if not isinstance(text, str):
@@ -503,65 +425,6 @@ def alias(a: dict) -> Alias:
     return Alias(name=a["Name"], version=str(a["FunctionVersion"]),
                  weights={str(k): float(w) for k, w in weights.items()},
                  description=a.get("Description") or "", arn=a.get("AliasArn"), revision_id=a.get("RevisionId"))
-
-
-def mapping_trigger(m: dict, managed: bool = False) -> MappingTrigger:
-    src = m.get("EventSourceArn") or ""
-    kind = src.split(":")[2] if src.count(":") >= 5 else "mapping"
-    pollers = m.get("ProvisionedPollerConfig")
-    state = m.get("State")
-    return MappingTrigger(
-        kind=kind, source_arn=src or "-", batch_size=m.get("BatchSize"),
-        window=m.get("MaximumBatchingWindowInSeconds") or 0,
-        enabled=(state or "Enabled") not in ("Disabled", "Disabling"),
-        starting_position=m.get("StartingPosition"), starting_timestamp=iso(m.get("StartingPositionTimestamp")),
-        function_response_types=tuple(m.get("FunctionResponseTypes") or ()),
-        filters=tuple(_json(f.get("Pattern")) for f in (m.get("FilterCriteria") or {}).get("Filters") or []),
-        max_retries=m.get("MaximumRetryAttempts"), max_record_age=m.get("MaximumRecordAgeInSeconds"),
-        bisect_on_error=m.get("BisectBatchOnFunctionError"),
-        parallelization_factor=m.get("ParallelizationFactor"), tumbling_window=m.get("TumblingWindowInSeconds"),
-        on_failure=((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination") or None,
-        max_concurrency=(m.get("ScalingConfig") or {}).get("MaximumConcurrency"), kms_key=m.get("KMSKeyArn"),
-        metrics=tuple((m.get("MetricsConfig") or {}).get("Metrics") or ()),
-        pollers=(pollers.get("MinimumPollers"), pollers.get("MaximumPollers")) if pollers else None,
-        managed=managed, uuid=m.get("UUID"), arn=m.get("EventSourceMappingArn"), state=state,
-        state_reason=m.get("StateTransitionReason"), last_modified=iso(m.get("LastModified")),
-        last_processing_result=m.get("LastProcessingResult"))
-
-
-def rule_trigger(rule: dict, bus: str, target: dict | None, *, managed: bool = False,
-                 rule_arn: str | None = None) -> ScheduleTrigger | EventBridgeTrigger:
-    target = target or {}
-    transformer = _snake(target.get("InputTransformer"), {"InputPathsMap": "input_paths_map",
-                                                          "InputTemplate": "input_template"})
-    common = dict(name=rule["Name"], bus=bus, enabled=(rule.get("State") or "ENABLED") == "ENABLED",
-                  input=_json(target.get("Input")), input_path=target.get("InputPath"),
-                  input_transformer=transformer, description=rule.get("Description") or None, managed=managed,
-                  rule_arn=rule_arn or rule.get("Arn"), target_id=target.get("Id"))
-    if rule.get("ScheduleExpression"):
-        return ScheduleTrigger(expression=rule["ScheduleExpression"], **common)
-    pattern = _json(rule.get("EventPattern") or "{}")
-    return EventBridgeTrigger(pattern=pattern if isinstance(pattern, dict) else {}, **common)
-
-
-def sns_trigger(s: dict, attrs: dict | None = None, *, managed: bool = False) -> SnsTrigger:
-    attrs = attrs or {}
-    redrive = _json(attrs.get("RedrivePolicy")) or {}
-    return SnsTrigger(topic=s.get("TopicArn") or "", subscription_arn=s.get("SubscriptionArn"),
-                      filter_policy=_json(attrs.get("FilterPolicy")) if attrs.get("FilterPolicy") else None,
-                      filter_policy_scope=attrs.get("FilterPolicyScope") if attrs.get("FilterPolicy") else None,
-                      redrive_dlq=redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None,
-                      managed=managed)
-
-
-def url_trigger(url: dict, *, managed: bool = False) -> UrlTrigger:
-    c = url.get("Cors") or None
-    cors = Cors(allow_origins=tuple(c.get("AllowOrigins") or ()), allow_methods=tuple(c.get("AllowMethods") or ()),
-                allow_headers=tuple(c.get("AllowHeaders") or ()), expose_headers=tuple(c.get("ExposeHeaders") or ()),
-                max_age=c.get("MaxAge"), allow_credentials=c.get("AllowCredentials")) if c else None
-    return UrlTrigger(auth=url.get("AuthType") or "AWS_IAM", invoke_mode=url.get("InvokeMode") or "BUFFERED",
-                      cors=cors, url=url.get("FunctionUrl"), managed=managed,
-                      created=iso(url.get("CreationTime")), last_modified=iso(url.get("LastModifiedTime")))
 
 
 def permission(r: dict, used_by: str | None = None) -> Permission:

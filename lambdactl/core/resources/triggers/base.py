@@ -96,6 +96,24 @@ class TriggerKind:
         raise NotImplementedError
 
 
+def json_or_text(text: Any) -> Any:
+    """A JSON document AWS returns as a string, parsed (the text itself when it is not JSON)."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def snake(d: dict | None, keys: dict[str, str]) -> dict | None:
+    """``d`` with AWS's keys renamed to the model's (``keys``: old -> new); None when empty."""
+    if not d:
+        return None
+    out = {new: d[old] for old, new in keys.items() if d.get(old) is not None}
+    return out or None
+
+
 def target_from_configuration(cfg: dict, qualifier: str | None = None) -> Target:
     name = cfg["FunctionName"]
     arn = cfg["FunctionArn"]

@@ -402,3 +402,52 @@ class MappingKind(TriggerKind):
 
 
 KIND = MappingKind()
+
+
+# --- the live state (read by core/resources/reader.py) -----------------------------------------------
+
+def mapping_tags(aws, arn: str) -> dict:
+    """The tags of one mapping; {} when they cannot be read (as 'trigger list': not lambdactl's)."""
+    from botocore.exceptions import ClientError
+
+    from lambdactl.aws import retry
+
+    lam = aws.client("lambda")
+    try:
+        return retry(lambda: lam.list_tags(Resource=arn)).get("Tags") or {}
+    except ClientError:
+        return {}
+
+
+def mapping_trigger(m: dict, managed: bool = False):
+    """One ``ListEventSourceMappings`` entry as the model's MappingTrigger."""
+    from lambdactl.core.model import MappingTrigger
+    from lambdactl.core.resources.triggers.base import json_or_text
+    from lambdactl.fmt import iso
+
+    src = m.get("EventSourceArn") or ""
+    kind = src.split(":")[2] if src.count(":") >= 5 else "mapping"
+    pollers = m.get("ProvisionedPollerConfig")
+    state = m.get("State")
+    return MappingTrigger(
+        kind=kind, source_arn=src or "-", batch_size=m.get("BatchSize"),
+        window=m.get("MaximumBatchingWindowInSeconds") or 0,
+        enabled=(state or "Enabled") not in ("Disabled", "Disabling"),
+        starting_position=m.get("StartingPosition"), starting_timestamp=iso(m.get("StartingPositionTimestamp")),
+        function_response_types=tuple(m.get("FunctionResponseTypes") or ()),
+        filters=tuple(json_or_text(f.get("Pattern")) for f in (m.get("FilterCriteria") or {}).get("Filters") or []),
+        max_retries=m.get("MaximumRetryAttempts"), max_record_age=m.get("MaximumRecordAgeInSeconds"),
+        bisect_on_error=m.get("BisectBatchOnFunctionError"),
+        parallelization_factor=m.get("ParallelizationFactor"), tumbling_window=m.get("TumblingWindowInSeconds"),
+        on_failure=((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination") or None,
+        max_concurrency=(m.get("ScalingConfig") or {}).get("MaximumConcurrency"), kms_key=m.get("KMSKeyArn"),
+        metrics=tuple((m.get("MetricsConfig") or {}).get("Metrics") or ()),
+        pollers=(pollers.get("MinimumPollers"), pollers.get("MaximumPollers")) if pollers else None,
+        managed=managed, uuid=m.get("UUID"), arn=m.get("EventSourceMappingArn"), state=state,
+        state_reason=m.get("StateTransitionReason"), last_modified=iso(m.get("LastModified")),
+        last_processing_result=m.get("LastProcessingResult"))
+
+
+def live(mappings: list[dict], tags: dict[str, dict]) -> list:
+    """The model's triggers from the mappings and their tags (by UUID)."""
+    return [mapping_trigger(m, managed=(tags.get(m.get("UUID")) or {}).get(MANAGED_TAG) == "true") for m in mappings]

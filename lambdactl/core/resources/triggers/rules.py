@@ -239,3 +239,73 @@ class RuleKind(TriggerKind):
 
 
 KIND = RuleKind()
+
+
+# --- the live state (read by core/resources/reader.py) -----------------------------------------------
+
+def list_buses(aws) -> list[str]:
+    """Every event bus of the account: ``default`` first."""
+    from lambdactl.aws import retry
+
+    ev = aws.client("events")
+    names, token = [], None
+    while True:
+        kw = {"NextToken": token} if token else {}
+        resp = retry(lambda: ev.list_event_buses(**kw))
+        names.extend(b["Name"] for b in resp.get("EventBuses") or [])
+        token = resp.get("NextToken")
+        if not token:
+            break
+    return ["default"] + sorted(n for n in set(names) if n != "default")
+
+
+def rule_names(aws, target_arn: str, bus: str) -> list[str]:
+    """The rules on ``bus`` that target the function."""
+    from lambdactl.aws import retry
+
+    ev = aws.client("events")
+    pages = ev.get_paginator("list_rule_names_by_target").paginate(TargetArn=target_arn, EventBusName=bus)
+    return retry(lambda: [n for page in pages for n in page.get("RuleNames") or []])
+
+
+def read_rule(aws, bus: str, name: str) -> tuple[dict | None, list[dict]]:
+    """(the rule or None, its targets)."""
+    ev = aws.client("events")
+    rule = describe_rule(ev, name, bus)
+    return rule, (rule_targets(ev, name, bus) if rule is not None else [])
+
+
+def rule_trigger(rule: dict, bus: str, target: dict | None, *, managed: bool = False,
+                 rule_arn: str | None = None):
+    """One rule (and its target for the function) as the model's ScheduleTrigger / EventBridgeTrigger."""
+    from lambdactl.core.model import EventBridgeTrigger, ScheduleTrigger
+    from lambdactl.core.resources.triggers.base import json_or_text, snake
+
+    target = target or {}
+    transformer = snake(target.get("InputTransformer"), {"InputPathsMap": "input_paths_map",
+                                                         "InputTemplate": "input_template"})
+    common = dict(name=rule["Name"], bus=bus, enabled=(rule.get("State") or "ENABLED") == "ENABLED",
+                  input=json_or_text(target.get("Input")), input_path=target.get("InputPath"),
+                  input_transformer=transformer, description=rule.get("Description") or None, managed=managed,
+                  rule_arn=rule_arn or rule.get("Arn"), target_id=target.get("Id"))
+    if rule.get("ScheduleExpression"):
+        return ScheduleTrigger(expression=rule["ScheduleExpression"], **common)
+    pattern = json_or_text(rule.get("EventPattern") or "{}")
+    return EventBridgeTrigger(pattern=pattern if isinstance(pattern, dict) else {}, **common)
+
+
+def live(aws, target_arn: str, rules: dict[tuple[str, str], tuple[dict | None, list[dict]]],
+         policy: list[dict], used: dict[str, str]) -> list:
+    """The model's rule triggers from ``rules`` ((bus, name) -> :func:`read_rule`)."""
+    out: list = []
+    for (bus, name), (rule, targets) in sorted(rules.items()):
+        if rule is None:
+            continue
+        arn = rule.get("Arn") or rule_arn(aws, bus, name)
+        mine = [t for t in targets if t.get("Arn") == target_arn]
+        t = rule_trigger(rule, bus, mine[0] if mine else None, managed=is_managed_rule(rule), rule_arn=arn)
+        out.append(t)
+        for r in policy:
+            if r["principal"] == "events.amazonaws.com" and r["source_arn"] == arn:
+                used.setdefault(r["statement_id"], t.key)
+    return out

@@ -204,3 +204,34 @@ class S3Kind(TriggerKind):
 
 
 KIND = S3Kind()
+
+
+# --- the live state (read by core/resources/reader.py) -----------------------------------------------
+
+def policy_buckets(policy: list[dict]) -> list[str]:
+    """The buckets the function's policy lets S3 invoke it from (their notifications say how)."""
+    return sorted({bucket_of(r["source_arn"]) for r in policy
+                   if r["principal"] == "s3.amazonaws.com" and bucket_of(r["source_arn"])})
+
+
+def live(target_arn: str, docs: dict[str, dict], policy: list[dict], used: dict[str, str]) -> list:
+    """The model's S3 triggers from each bucket's notification configuration (``docs`` by bucket);
+    records in ``used`` which statement explains which trigger."""
+    from lambdactl.core.model import S3Trigger
+
+    out: list = []
+    for bucket in policy_buckets(policy):
+        doc = docs.get(bucket) or {}
+        mine = [c for c in doc.get("LambdaFunctionConfigurations") or [] if c.get("LambdaFunctionArn") == target_arn]
+        for c in mine:
+            prefix, suffix = filter_of(c)
+            cid = c.get("Id") or None
+            out.append(S3Trigger(bucket=bucket, events=tuple(c.get("Events") or ()), prefix=prefix or None,
+                                 suffix=suffix or None, config_id=cid,
+                                 managed=bool(cid and cid.startswith("lambdactl-"))))
+        if mine:
+            key = out[-len(mine)].key
+            for r in policy:
+                if r["principal"] == "s3.amazonaws.com" and bucket_of(r["source_arn"]) == bucket:
+                    used.setdefault(r["statement_id"], key)
+    return out

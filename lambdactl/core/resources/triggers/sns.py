@@ -106,3 +106,70 @@ class SnsKind(TriggerKind):
 
 
 KIND = SnsKind()
+
+
+# --- the live state (read by core/resources/reader.py) -----------------------------------------------
+
+def policy_topics(policy: list[dict]) -> tuple[list[str], bool]:
+    """(the topics the policy names, whether some SNS statement names none: then every
+    subscription of the account is looked at)."""
+    stmts = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["effect"] == "Allow"]
+    topics = sorted({r["source_arn"] for r in stmts if SNS_ARN_RE.match(r["source_arn"] or "")})
+    return topics, any(not r["source_arn"] for r in stmts)
+
+
+def all_subscriptions(aws) -> list[dict]:
+    from lambdactl.aws import retry
+
+    sns = aws.client("sns")
+    return retry(lambda: [s for page in sns.get_paginator("list_subscriptions").paginate()
+                          for s in page.get("Subscriptions") or []])
+
+
+def own_subscriptions(candidates: list[dict], target_arn: str) -> list[dict]:
+    """The function's subscriptions among ``candidates``, one per topic and subscription ARN."""
+    seen, out = set(), []
+    for s in candidates:
+        if s.get("Protocol") != "lambda" or s.get("Endpoint") != target_arn:
+            continue
+        ident = (s.get("TopicArn"), s.get("SubscriptionArn"))
+        if ident not in seen:
+            seen.add(ident)
+            out.append(s)
+    return sorted(out, key=lambda s: (s.get("TopicArn") or "", s.get("SubscriptionArn") or ""))
+
+
+def subscription_attributes(aws, s: dict) -> dict:
+    from lambdactl.aws import retry
+
+    topic = s.get("TopicArn") or ""
+    region = topic.split(":")[3] if topic.count(":") >= 5 else None
+    sns = aws.client("sns", region=region)
+    return retry(lambda: sns.get_subscription_attributes(SubscriptionArn=s["SubscriptionArn"])).get("Attributes") or {}
+
+
+def sns_trigger(s: dict, attrs: dict | None = None, *, managed: bool = False):
+    """One subscription (and its attributes) as the model's SnsTrigger."""
+    from lambdactl.core.model import SnsTrigger
+    from lambdactl.core.resources.triggers.base import json_or_text
+
+    attrs = attrs or {}
+    redrive = json_or_text(attrs.get("RedrivePolicy")) or {}
+    return SnsTrigger(topic=s.get("TopicArn") or "", subscription_arn=s.get("SubscriptionArn"),
+                      filter_policy=json_or_text(attrs.get("FilterPolicy")) if attrs.get("FilterPolicy") else None,
+                      filter_policy_scope=attrs.get("FilterPolicyScope") if attrs.get("FilterPolicy") else None,
+                      redrive_dlq=redrive.get("deadLetterTargetArn") if isinstance(redrive, dict) else None,
+                      managed=managed)
+
+
+def live(subs: list[dict], attrs: dict[str, dict], policy: list[dict], used: dict[str, str]) -> list:
+    """The model's SNS triggers (``attrs`` by subscription ARN)."""
+    out: list = []
+    for s in subs:
+        topic = s.get("TopicArn") or ""
+        stmts = [r for r in policy if r["principal"] == "sns.amazonaws.com" and r["source_arn"] == topic]
+        t = sns_trigger(s, attrs.get(s.get("SubscriptionArn")) or {}, managed=any(r["managed"] for r in stmts))
+        out.append(t)
+        for r in stmts:
+            used.setdefault(r["statement_id"], t.key)
+    return out

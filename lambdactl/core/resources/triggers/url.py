@@ -160,3 +160,28 @@ class UrlKind(TriggerKind):
 
 
 KIND = UrlKind()
+
+
+# --- the live state (read by core/resources/reader.py) -----------------------------------------------
+
+def url_trigger(url: dict, *, managed: bool = False):
+    """A ``GetFunctionUrlConfig`` response as the model's UrlTrigger."""
+    from lambdactl.core.model import Cors, UrlTrigger
+    from lambdactl.fmt import iso
+
+    c = url.get("Cors") or None
+    cors = Cors(allow_origins=tuple(c.get("AllowOrigins") or ()), allow_methods=tuple(c.get("AllowMethods") or ()),
+                allow_headers=tuple(c.get("AllowHeaders") or ()), expose_headers=tuple(c.get("ExposeHeaders") or ()),
+                max_age=c.get("MaxAge"), allow_credentials=c.get("AllowCredentials")) if c else None
+    return UrlTrigger(auth=url.get("AuthType") or "AWS_IAM", invoke_mode=url.get("InvokeMode") or "BUFFERED",
+                      cors=cors, url=url.get("FunctionUrl"), managed=managed,
+                      created=iso(url.get("CreationTime")), last_modified=iso(url.get("LastModifiedTime")))
+
+
+def live(url: dict | None, policy: list[dict], used: dict[str, str]) -> list:
+    if url is None:
+        return []
+    stmts = [r for r in policy if is_url_statement(r)]
+    for r in stmts:
+        used.setdefault(r["statement_id"], "url")
+    return [url_trigger(url, managed=any(r["managed"] for r in stmts))]
