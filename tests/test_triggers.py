@@ -774,6 +774,61 @@ def test_plan_triggers_for_a_new_function_only_adds_without_calls(boto, tmp_path
     assert plan_triggers(_ctx(project, current)) == []
 
 
+def test_plan_triggers_apply_uses_the_targets_the_plan_resolved(fn, boto, tmp_path):
+    """Issue 18: the function and the queue are looked up once, by the plan; applying its steps
+    resolves nothing again (no GetFunctionConfiguration, no GetQueueUrl)."""
+    from lambdactl.core.resources.plan import Executor
+    from lambdactl.core.resources.triggers import plan_triggers
+
+    q = boto("sqs").create_queue(QueueName="once")["QueueUrl"]
+    project = _project(tmp_path, f'[[triggers]]\ntype = "sqs"\nsource = "{q}"\n')
+    current = boto("lambda").get_function_configuration(FunctionName="fn")
+    CALLS.clear()
+    steps = plan_triggers(_ctx(project, current))
+    assert [c.operation for c in CALLS.calls].count("GetQueueUrl") == 1
+    CALLS.clear()
+    Executor().run(_ctx(project, current), steps)
+    ops = [c.operation for c in CALLS.calls]
+    assert "CreateEventSourceMapping" in ops
+    assert "GetQueueUrl" not in ops and "GetFunctionConfiguration" not in ops and "GetFunction" not in ops
+    assert plan_triggers(_ctx(project, current)) == []
+
+
+def test_plan_triggers_for_a_new_function_resolves_once_at_apply(boto, tmp_path, iam_role, sample_zip):
+    """A function created by the deploy: its target and the sources are resolved once when the
+    steps run, shared by the trigger steps and the record step."""
+    from lambdactl.core.resources.plan import Executor
+    from lambdactl.core.resources.triggers import plan_triggers
+
+    q = boto("sqs").create_queue(QueueName="fresh")["QueueUrl"]
+    project = _project(tmp_path, f'[[triggers]]\ntype = "sqs"\nsource = "{q}"\n'
+                                 '[[triggers]]\ntype = "schedule"\nexpression = "rate(1 hour)"\n')
+    steps = plan_triggers(_ctx(project, None))
+    boto("lambda").create_function(FunctionName="fn", Runtime="python3.12", Role=iam_role, Handler="app.handler",
+                                   Code={"ZipFile": sample_zip})
+    CALLS.clear()
+    Executor().run(_ctx(project, None), steps)
+    ops = [c.operation for c in CALLS.calls]
+    assert ops.count("GetQueueUrl") == 1
+    # one look-up of the function; any other follows a GetPolicy (no policy yet, or no function?)
+    assert ops.count("GetFunctionConfiguration") <= 1 + ops.count("GetPolicy")
+    current = boto("lambda").get_function_configuration(FunctionName="fn")
+    assert plan_triggers(_ctx(project, current)) == []
+
+
+def test_every_kind_is_registered_once_behind_the_interface():
+    from lambdactl.core.model.triggerspec import KINDS
+    from lambdactl.core.resources.triggers import KINDS_BY_NAME, REGISTRY
+    from lambdactl.core.resources.triggers.base import TriggerKind
+
+    assert sorted(KINDS_BY_NAME) == sorted(KINDS)
+    assert all(isinstance(k, TriggerKind) for k in REGISTRY)
+    assert len({k.how for k in REGISTRY}) == len(REGISTRY)
+    for k in REGISTRY:      # each kind implements the whole interface
+        for method in ("key", "ensure", "read", "remove"):
+            assert getattr(type(k), method) is not getattr(TriggerKind, method), (k, method)
+
+
 def test_plan_triggers_replaces_a_changed_s3_rule_without_overlap_error(fn, boto, tmp_path):
     from lambdactl.core.resources.plan import Executor
     from lambdactl.core.resources.triggers import plan_triggers
