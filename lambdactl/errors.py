@@ -128,7 +128,7 @@ def translate_client_error(exc, what: str | None = None) -> LambdactlError:
 
 def _masked(message: str) -> str:
     """AWS's message with secrets masked (it may echo environment values), unless --show-secrets."""
-    from lambdactl.config import mask_text
+    from lambdactl.secrets import mask_text
     from lambdactl.settings import current
 
     return mask_text(message, current().show_secrets)
@@ -176,55 +176,3 @@ def translate(exc: BaseException) -> LambdactlError | None:
         if name == "InvalidEndpointError" or name == "ValueError":
             return UsageError(f"invalid endpoint: {exc}", hint="--endpoint-url must look like http://127.0.0.1:4566")
     return None
-
-
-# --- hints that change a function's settings ---------------------------------------------------
-
-_SETTING_FLAGS = {"memory": "--memory", "timeout": "--timeout", "ephemeral_storage": "--ephemeral-storage",
-                  "environment": "--env"}
-
-
-def setting_hint(key: str, value: object = "N", function: str | None = None) -> str:
-    """How to change a function's ``key`` (memory, timeout, ephemeral_storage, environment) to ``value``.
-
-    Where a project file is in use (./lambdactl.toml, -c or LAMBDACTL_CONFIG) and ``function`` is its
-    function (or None), the next ``deploy`` would revert ``lambdactl config``: the hint names the
-    project file's key (``memory = 512 in [function] of lambdactl.toml``). Otherwise it is the
-    ``config`` command (``lambdactl config fn --memory 512``). For ``environment``, ``value`` is
-    ``KEY=VALUE``.
-    """
-    project = project_file_for(function)
-    if project is not None:
-        if key == "environment":
-            k, _, v = str(value).partition("=")
-            return f'{k} = "{v}" in [function.environment] of {project}, then \'lambdactl deploy\''
-        return f"{key} = {value} in [function] of {project}, then 'lambdactl deploy'"
-    flag = _SETTING_FLAGS.get(key, "--" + key.replace("_", "-"))
-    return f"lambdactl config {function or 'FUNCTION'} {flag} {value}"
-
-
-def project_file_for(function: str | None) -> str | None:
-    """The project file (as the user named it) whose function ``function`` is, or None."""
-    from pathlib import Path
-
-    from lambdactl import config
-    from lambdactl.settings import current
-
-    try:
-        path = config.find(current().config_path)
-    except Exception:  # noqa: BLE001 - a hint never fails a command
-        return None
-    if path is None or not path.is_file():
-        return None
-    display = path.name if path.parent.resolve() == Path.cwd().resolve() else str(path)
-    if function:
-        from lambdactl.core.model.naming import parse_function_ref, short_name
-
-        try:
-            project_function = config.load(path).function.name
-            name = short_name(parse_function_ref(function)[0])
-        except Exception:  # noqa: BLE001 - an unreadable project file: its key is still the way
-            return display
-        if name != project_function:
-            return None
-    return display

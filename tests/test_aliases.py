@@ -392,7 +392,7 @@ def _ctx(boto, toml_aliases: str = "", **options):
 
 
 def test_plan_aliases_published_version_from_the_publish_step(two_versions, boto):
-    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.aliasplan import plan_aliases
     from lambdactl.core.resources.plan import Executor
 
     ctx = _ctx(boto, '[[aliases]]\nname = "live"\nversion = "published"\n', publish=True)
@@ -406,7 +406,7 @@ def test_plan_aliases_published_version_from_the_publish_step(two_versions, boto
 
 
 def test_plan_aliases_without_publish_uses_newest_and_is_idempotent(two_versions, boto):
-    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.aliasplan import plan_aliases
     from lambdactl.core.resources.plan import Executor
 
     toml = '[[aliases]]\nname = "live"\n\n[[aliases]]\nname = "stable"\nversion = 1\ndescription = "s"\n'
@@ -419,7 +419,7 @@ def test_plan_aliases_without_publish_uses_newest_and_is_idempotent(two_versions
 
 
 def test_plan_aliases_canary_keeps_primary(two_versions, boto):
-    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.aliasplan import plan_aliases
     from lambdactl.core.resources.plan import Executor
 
     boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
@@ -432,12 +432,13 @@ def test_plan_aliases_canary_keeps_primary(two_versions, boto):
 
 
 def test_plan_aliases_skips_and_errors(create_function, boto, capsys):
-    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.aliasplan import plan_aliases
     from lambdactl.errors import NotFoundError, UsageError
 
     create_function("fn")
-    assert plan_aliases(_ctx(boto, '[[aliases]]\nname = "live"\n')) == []
-    assert "no published version" in capsys.readouterr().err
+    ctx = _ctx(boto, '[[aliases]]\nname = "live"\n')
+    assert plan_aliases(ctx) == []
+    assert any("no published version" in w for w in ctx.state["warnings"])   # the CLI shows the plan's warnings
     with pytest.raises(NotFoundError):
         plan_aliases(_ctx(boto, '[[aliases]]\nname = "live"\nversion = 4\n'))
     with pytest.raises(UsageError):
@@ -583,7 +584,7 @@ def test_rollback_without_a_record_exits_1_with_a_hint(invoke_cli, two_versions,
 
 def test_deploy_alias_and_canary_record_the_previous_routing(invoke_cli, two_versions, boto):
     """deploy --alias / --canary (the planner's apply step) records too."""
-    from lambdactl.core.resources.aliases import plan_aliases
+    from lambdactl.core.resources.aliasplan import plan_aliases
     from lambdactl.core.resources.plan import Executor
 
     boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1", Description="d")

@@ -1,4 +1,4 @@
-"""Secret masking (issue 21): one set of rules (``lambdactl.config``), every view goes through it.
+"""Secret masking (issue 21): one set of rules (``lambdactl.secrets``), every view goes through it.
 
 The rules, by name: long words anywhere in the name (PASS, PWD, SECRET, TOKEN, CREDENTIAL,
 PRIVATE, SIGNATURE, COOKIE, SESSION); short words only as a whole word of the name, split at
@@ -82,7 +82,7 @@ def assert_no_secret(text: str) -> None:
     "BYPASS_CACHE",          # PASS matches anywhere: over-masking is the safe error (--show-secrets)
 ])
 def test_secret_names(name):
-    from lambdactl.config import is_secret_name, mask_value
+    from lambdactl.secrets import is_secret_name, mask_value
 
     assert is_secret_name(name)
     assert mask_value(name, "some value") == "****"
@@ -96,7 +96,7 @@ def test_secret_names(name):
     "STAGE", "LOG_LEVEL", "DATABASE_URL", "REGION", "DSNX", "MASK",
 ])
 def test_names_that_are_not_secrets(name):
-    from lambdactl.config import is_secret_name, mask_value
+    from lambdactl.secrets import is_secret_name, mask_value
 
     assert not is_secret_name(name)
     assert mask_value(name, "plain value") == "plain value"
@@ -126,7 +126,7 @@ def test_names_that_are_not_secrets(name):
     ("user=app password=hunter2 host=db", "user=app password=**** host=db"),
 ])
 def test_secret_shaped_values_are_masked_whatever_the_name(value, shown):
-    from lambdactl.config import mask_value
+    from lambdactl.secrets import mask_value
 
     assert mask_value("SETTING", value) == shown
     assert mask_value("SETTING", value, show=True) == value
@@ -139,13 +139,13 @@ def test_secret_shaped_values_are_masked_whatever_the_name(value, shown):
     "src/handlers/orders/process_order_event.py",
 ])
 def test_ordinary_values_are_left_alone(value):
-    from lambdactl.config import mask_value
+    from lambdactl.secrets import mask_value
 
     assert mask_value("SETTING", value) == value
 
 
 def test_aws_error_text_is_masked_by_the_same_rules():
-    from lambdactl.config import mask_text
+    from lambdactl.secrets import mask_text
 
     echoed = ("1 validation error detected: Value '{DB_PASS=hunter 2, STAGE=dev, API_KEY=k-1}' at "
               "'environment.variables' failed to satisfy constraint")
@@ -415,7 +415,7 @@ def test_init_from_overwriting_with_force_makes_the_file_private(vault, code_ser
 
 def test_usage_forms_are_not_taken_for_secrets(invoke_cli):
     """'expected KEY=VALUE' names a form: the error line keeps it."""
-    from lambdactl.config import mask_text
+    from lambdactl.secrets import mask_text
 
     assert mask_text("--env 'X': expected KEY=VALUE") == "--env 'X': expected KEY=VALUE"
     assert mask_text("--env KEY=hunter2") == "--env KEY=****"

@@ -6,7 +6,7 @@ produces a clean, one-line lambdactl error (exit 2) — never another exception.
 - the payload parser: ``parse_json``, ``load_payload`` (inline, file, stdin, ``--set``),
   ``apply_sets``; any JSON value dumped and parsed is the same value;
 - the schedule expression validator; function references and qualifiers;
-- the secret-masking rules (lambdactl.config): secret words in any name, URL passwords, idempotence.
+- the secret-masking rules (lambdactl.secrets): secret words in any name, URL passwords, idempotence.
 
 No AWS involved. Modest settings keep the file well under 20 s.
 """
@@ -20,7 +20,7 @@ import tomllib
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from lambdactl import config
+from lambdactl import config, secrets
 from lambdactl.core.run import batch, payload
 from lambdactl.core.model import naming, runtimes, schedule
 from lambdactl.errors import ConfigError, UsageError
@@ -471,18 +471,18 @@ def test_a_secret_word_in_a_name_masks_any_value(before, word, after, value, low
     """A long word anywhere, a short word as a whole '_'-separated word: the value is never shown."""
     name = "_".join([*before, word, *after])
     name = name.lower() if lower else name
-    assert config.is_secret_name(name)
-    assert config.mask_value(name, value) == "****"
-    assert config.mask_value(name, value, show=True) == value
+    assert secrets.is_secret_name(name)
+    assert secrets.mask_value(name, value) == "****"
+    assert secrets.mask_value(name, value, show=True) == value
 
 
 @FEW
-@given(st.lists(name_words.filter(lambda w: not config.is_secret_name(w)), min_size=1, max_size=4),
+@given(st.lists(name_words.filter(lambda w: not secrets.is_secret_name(w)), min_size=1, max_size=4),
        st.text(alphabet=string.ascii_lowercase + " -", max_size=30))
 def test_plain_names_and_plain_values_are_shown(words, value):
     """Neither a secret word nor a secret shape: shown as it is (lower-case words cannot be a key)."""
     name = "_".join(words)
-    assert config.mask_value(name, value) == value
+    assert secrets.mask_value(name, value) == value
 
 
 @FEW
@@ -492,12 +492,12 @@ def test_plain_names_and_plain_values_are_shown(words, value):
        st.from_regex(r"\A[a-z][a-z0-9.-]{0,20}\Z"), st.from_regex(r"\A(/[a-z0-9]{0,8}){0,2}\Z"))
 def test_a_url_password_is_masked_and_the_rest_kept(scheme, user, password, host, path):
     url = f"{scheme}://{user}:{password}@{host}{path}"
-    assert config.mask_value("DATABASE_URL", url) == f"{scheme}://{user}:****@{host}{path}"
+    assert secrets.mask_value("DATABASE_URL", url) == f"{scheme}://{user}:****@{host}{path}"
 
 
 @FEW
 @given(st.text(max_size=120))
 def test_masking_text_is_idempotent(text):
-    once = config.mask_text(text)
-    assert config.mask_text(once) == once
-    assert config.mask_text(text, show=True) == text
+    once = secrets.mask_text(text)
+    assert secrets.mask_text(once) == once
+    assert secrets.mask_text(text, show=True) == text

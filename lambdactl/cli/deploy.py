@@ -428,7 +428,8 @@ def create(
                        show_secrets=current().show_secrets)
     _warn_all(plan.warnings)
     if plan.ctx.current is not None and any(st.area in ("code", "configuration", "role") for st in plan.steps):
-        from lambdactl.errors import OperationError, project_file_for
+        from lambdactl.config import project_file_for
+        from lambdactl.errors import OperationError
 
         fields = sorted({ch.field.split(".")[0] for st in plan.steps for ch in st.changes})
         project_file = project_file_for(name)      # its project: 'update'/'config' would be reverted by deploy

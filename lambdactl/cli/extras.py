@@ -45,6 +45,7 @@ def async_cmd(
 
       lambdactl async orders --clear
     """
+    from lambdactl.core.model import asyncspec
     from lambdactl.core.resources import asyncconfig
 
     name, q = resolve_function(function)
@@ -53,7 +54,7 @@ def async_cmd(
     if clear and setting:
         raise UsageError("--clear cannot be combined with settings", hint="use one or the other")
     if setting:
-        asyncconfig.validate(max_retries, max_event_age, on_success, on_failure)
+        asyncspec.validate(max_retries, max_event_age, on_success, on_failure)
     session = aws()
     if clear:
         _show_change(asyncconfig.clear_async(session, name, qualifier))
@@ -88,6 +89,7 @@ def dlq(
 
       lambdactl dlq arn:aws:sqs:us-east-1:123456789012:orders-dlq   # in a project directory
     """
+    from lambdactl.core.model import asyncspec
     from lambdactl.core.resources import asyncconfig
 
     if target is None and function and re.match(r"^arn:aws[a-zA-Z-]*:(sqs|sns):", function):
@@ -98,14 +100,14 @@ def dlq(
         raise UsageError("missing ARN" if function else "missing FUNCTION and ARN",
                          hint="lambdactl dlq [FUNCTION] ARN, or --clear (FUNCTION defaults to lambdactl.toml's)")
     if target:
-        asyncconfig.destination_kind(target, ("sqs", "sns"), "DLQ")
+        asyncspec.destination_kind(target, ("sqs", "sns"), "DLQ")
     name, _ = resolve_function(function, allow_qualifier=False)
     _show_change(asyncconfig.set_dlq(aws(), name, None if clear else target))
 
 
 def _mask_template_secrets(tpl: dict, show: bool) -> list[str]:
     """Mask secret-looking environment values in the template in place; returns their names."""
-    from lambdactl.config import mask_env
+    from lambdactl.secrets import mask_env
 
     masked = []
     for res in tpl.get("Resources", {}).values():

@@ -185,7 +185,7 @@ def init(
     record = {"directory": str(target.resolve()), **spec.to_dict(), "files": files}
     if s.output_format == "table" and not record.get("role"):
         # JSON keeps "" (the project file's value); a person reads what it means.
-        from lambdactl.core.resources.roles import auto_role_name
+        from lambdactl.core.model.naming import auto_role_name
 
         record["role"] = f"(created on first deploy: {auto_role_name(spec.name)})"
     emit(record, quiet_field="directory")

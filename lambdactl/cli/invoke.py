@@ -148,7 +148,7 @@ def invoke(
                 raise UsageError(f"{flag} is not available with --local",
                                  hint="--local runs the project's source; invoke the deployed function without --local")
     elif env:
-        from lambdactl.errors import setting_hint
+        from lambdactl.config import setting_hint
 
         raise UsageError("--env only applies to --local",
                          hint=f"for the deployed function's variables: {setting_hint('environment', 'KEY=VALUE', function)}")
@@ -259,7 +259,7 @@ def _local_spec(function: str | None, env: list[str] | None):
 
 def _check_memory(r, spec) -> None:
     if r.max_memory_used_mb > spec.memory_mb:
-        from lambdactl.errors import setting_hint
+        from lambdactl.config import setting_hint
 
         more = min(10240, -(-r.max_memory_used_mb * 13 // 640) * 64)     # ~30 % headroom, 64 MB steps
         warn(f"max memory used {r.max_memory_used_mb} MB is over the configured {spec.memory_mb} MB: "

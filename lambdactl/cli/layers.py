@@ -37,7 +37,7 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore the depende
 
 
 def _users(users: list[dict], with_layer_version: bool) -> str:
-    from lambdactl.core.build.layers import function_ref
+    from lambdactl.core.resources.layers import function_ref
 
     if not users:
         return "-"
@@ -134,7 +134,8 @@ def publish(
 
       ARN=$(lambdactl layer publish -q)
     """
-    from lambdactl.core.build.layers import build_layer, publish_layer, resolve_spec
+    from lambdactl.core.build.layers import build_layer, resolve_spec
+    from lambdactl.core.resources.layers import publish_layer
 
     s = current()
     if s3_bucket is not None and not s3_bucket.strip():
@@ -169,7 +170,7 @@ def list_cmd() -> None:
 
       lambdactl layer list -o json | jq '.[] | {name, used_by}'
     """
-    from lambdactl.core.build.layers import list_layers
+    from lambdactl.core.resources.layers import list_layers
 
     s = current()
     records = list_layers(aws())
@@ -189,7 +190,8 @@ def versions(name: NameArg = None) -> None:
 
       lambdactl layer versions shared-libs -o json | jq -r '.[0].arn'
     """
-    from lambdactl.core.build.layers import list_layer_versions, parse_layer_ref
+    from lambdactl.core.build.layers import parse_layer_ref
+    from lambdactl.core.resources.layers import list_layer_versions
 
     s = current()
     if name:
@@ -229,8 +231,8 @@ def delete(
 
       lambdactl layer delete shared-libs:3
     """
-    from lambdactl.core.build.layers import delete_layer_version, describe_version, function_ref, parse_layer_ref, \
-        validate_version
+    from lambdactl.core.build.layers import parse_layer_ref, validate_version
+    from lambdactl.core.resources.layers import delete_layer_version, describe_version, function_ref
 
     layer, ref_version = parse_layer_ref(name)
     if version is not None:

@@ -9,7 +9,7 @@ from lambdactl.cli.common import FunctionArg, aws, confirm, resolve_function
 from lambdactl.cli.groups import default_group
 from lambdactl.core.resources.completion import complete_alias_args
 from lambdactl.errors import UsageError
-from lambdactl.output import emit, human_bytes, info as say
+from lambdactl.output import emit, human_bytes, info as say, warn
 from lambdactl.settings import current
 
 versions_app = typer.Typer(cls=default_group("show"), rich_markup_mode=None,
@@ -315,7 +315,7 @@ def alias_set(
         if not w and description is not None:   # a description-only change keeps the routing
             rec = alias_record(name, cur)
             w = (rec["canary_version"], rec["canary_percent"]) if rec["canary_version"] else None
-    result = set_alias(session, name, alias, v, w, description)
+    result = set_alias(session, name, alias, v, w, description, warn=warn)
     if result["status"] == "unchanged":
         say(f"unchanged: {result['message']}")
     _emit_change(result)
@@ -393,7 +393,7 @@ def alias_shift(
         raise typer.Exit(1)
     check = core.cloudwatch_error_check(session, float(max_rate)) if check_errors else None
     result = core.shift_alias(session, name, alias, to=target, steps=plan, interval=wait, check=check,
-                              progress=say)
+                              progress=say, warn=warn)
     if result["status"] == "unchanged":
         say(f"unchanged: {result['message']}")
     _emit_change(result)
@@ -417,7 +417,7 @@ def alias_promote(args: AliasArgs = None) -> None:
     if canary and not confirm(f"Promote version {canary} to all traffic of alias {alias} ({name})?"):
         say("not promoted")
         raise typer.Exit(1)
-    result = promote(session, name, alias)
+    result = promote(session, name, alias, warn=warn)
     if result["status"] == "unchanged":
         say(f"unchanged: {result['message']}")
     _emit_change(result)
@@ -449,7 +449,7 @@ def alias_rollback(
 
     target = parse_version(to, "--to") if to is not None else None
     name, alias = _fn_alias(args)
-    result = rollback(aws(), name, alias, target)
+    result = rollback(aws(), name, alias, target, warn=warn)
     if result["status"] == "unchanged":
         say(f"unchanged: {result['message']}")
     _emit_change(result)

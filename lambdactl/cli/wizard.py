@@ -42,7 +42,7 @@ def run(directory: Path, given: dict[str, Any], *, default_name: str | None = No
     import questionary
     from questionary import Choice
 
-    from lambdactl.core.resources.roles import auto_role_name
+    from lambdactl.core.model.naming import auto_role_name
 
     def ask(question):
         return question.unsafe_ask()

@@ -1,6 +1,7 @@
 """Function references: name, full/partial ARN, ``name:qualifier``."""
 from __future__ import annotations
 
+import hashlib
 import re
 
 from lambdactl.errors import UsageError
@@ -40,3 +41,19 @@ def short_name(name_or_arn: str) -> str:
     if ":function:" in name_or_arn:
         return name_or_arn.split(":function:", 1)[1].split(":", 1)[0]
     return name_or_arn
+
+
+# --- the role lambdactl creates for a function -------------------------------------------------
+
+ROLE_PREFIX = "lambdactl-"
+ROLE_SUFFIX = "-role"
+
+
+def auto_role_name(function: str) -> str:
+    """``lambdactl-<function>-role``, shortened with a hash when over IAM's 64 characters."""
+    name = f"{ROLE_PREFIX}{function}{ROLE_SUFFIX}"
+    if len(name) <= 64:
+        return name
+    digest = hashlib.sha256(function.encode()).hexdigest()[:8]
+    keep = 64 - len(ROLE_PREFIX) - len(ROLE_SUFFIX) - len(digest) - 1
+    return f"{ROLE_PREFIX}{function[:keep]}-{digest}{ROLE_SUFFIX}"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lambdactl.config import NAME_RE, ROLE_ARN_RE
 from lambdactl.config import _toml_value as _q  # a TOML basic string, as the project file writer makes it
-from lambdactl.core.resources.roles import auto_role_name
+from lambdactl.core.model.naming import auto_role_name
 from lambdactl.errors import UsageError
 
 MODULE = "app"

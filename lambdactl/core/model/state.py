@@ -159,7 +159,7 @@ class Configuration(Record):
         return [layer.arn for layer in self.layers]
 
     def masked_environment(self, show_secrets: bool = False) -> dict[str, str]:
-        from lambdactl.config import mask_env   # the project-file module: no AWS
+        from lambdactl.secrets import mask_env   # foundation: no AWS
 
         return mask_env(self.environment, show_secrets)
 
@@ -570,7 +570,7 @@ class FunctionState(Record):
         if not show_secrets:
             for cfg in [d.get("configuration")] + [v.get("configuration") for v in d.get("versions") or []]:
                 if cfg:
-                    from lambdactl.config import mask_env
+                    from lambdactl.secrets import mask_env
 
                     cfg["environment"] = mask_env(cfg["environment"], False)
         return d

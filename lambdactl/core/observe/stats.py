@@ -12,7 +12,7 @@ from typing import Iterable
 
 from lambdactl.core.observe.logs import LogEvent, LogTarget, Query, RequestContext, fetch
 from lambdactl.core.model.runtimes import PRICE_PER_GB_SECOND, PRICE_PER_REQUEST
-from lambdactl.errors import setting_hint as _setting_hint
+from lambdactl.config import setting_hint as _setting_hint
 
 RIGHT_SIZE_RATIO = 0.5           # hint when the max memory used stays below half of the configured size
 NEAR_LIMIT_RATIO = 0.9           # warn when the max memory used comes within 10 % of the limit
@@ -103,7 +103,7 @@ def accumulate(events: Iterable[LogEvent]) -> _Acc:
 def summarize(events: Iterable[LogEvent], *, start_ms: int, end_ms: int, target: LogTarget | None = None,
               architecture: str | None = None, configured_memory_mb: int | None = None) -> dict:
     """The stats record for a window of parsed events (pure: no AWS calls)."""
-    from lambdactl.output import iso
+    from lambdactl.fmt import iso
 
     acc = accumulate(events)
     reports = list(acc.reports.values())

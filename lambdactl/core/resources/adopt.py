@@ -17,6 +17,7 @@ from lambdactl.aws import AwsSession
 from lambdactl.core.resources.functions import (get_policy, list_aliases, list_event_source_mappings, paginate,
                                       require_configuration)
 from lambdactl.errors import OperationError, UsageError
+from lambdactl.secrets import has_secrets
 
 
 def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
@@ -62,7 +63,7 @@ def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     env = (cfg.get("Environment") or {}).get("Variables") or {}
     if env:
         fn["environment"] = dict(env)
-        secrets = sorted(cfgmod.has_secrets(env))
+        secrets = sorted(has_secrets(env))
         if secrets:
             notes.append(f"lambdactl.toml holds secret-looking values ({', '.join(secrets)}): keep it out of "
                          "version control, or move them to SSM Parameter Store / Secrets Manager")
@@ -415,7 +416,7 @@ def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, w
     if with_code and doc["function"].get("package_type", "Zip") == "Zip":
         files = extract_code(download_code(aws, name), name, src)
     directory.mkdir(parents=True, exist_ok=True)
-    _write_project_file(toml_path, text, private=bool(cfgmod.has_secrets(doc["function"].get("environment"))))
+    _write_project_file(toml_path, text, private=bool(has_secrets(doc["function"].get("environment"))))
     return {"function": name, "directory": str(directory), "project_file": str(toml_path), "files": files,
             "aliases": len(doc.get("aliases", [])), "triggers": len(doc.get("triggers", [])),
             "notes": notes}

@@ -1,5 +1,5 @@
 """Aliases and traffic shifting: list/show/set/delete, shift (canary, time-stepped), promote,
-rollback, and the deploy planner :func:`plan_aliases`.
+rollback (the deploy planner is :mod:`lambdactl.core.resources.aliasplan`).
 
 Weights are percentages in lambdactl (``10`` or ``10%``) and fractions (0.0–1.0) in the Lambda
 API. Lambda allows ONE additional version per alias; both versions must be published (not
@@ -220,17 +220,21 @@ def _record_text(record: RollbackRecord) -> str:
     return f"[lambdactl: {kind} {_routes_token(record.previous)}, now {_routes_token(record.now)}]"
 
 
-def compose_description(user: str, record: RollbackRecord | None, *, alias: str = "") -> str:
-    """The raw description: the user's text, then the record; the text is shortened to fit."""
+def _no_warn(_msg: str) -> None:
+    pass
+
+
+def compose_description(user: str, record: RollbackRecord | None, *, alias: str = "",
+                        warn: Callable[[str], None] | None = None) -> str:
+    """The raw description: the user's text, then the record; the text is shortened to fit
+    (reported through ``warn``, which the CLI passes)."""
     user = (user or "").strip()
     if record is None:
         return user[:MAX_DESCRIPTION]
     tail = _record_text(record)
     room = MAX_DESCRIPTION - len(tail) - 1
     if len(user) > room:
-        from lambdactl.output import warn
-
-        warn(f"the description of alias {alias} was shortened to {room} characters to keep lambdactl's "
+        (warn or _no_warn)(f"the description of alias {alias} was shortened to {room} characters to keep lambdactl's "
              f"rollback record (your own text takes at most {MAX_USER_DESCRIPTION})")
         user = user[:room - 1].rstrip() + "…"
     return f"{user} {tail}" if user else tail
@@ -392,7 +396,8 @@ def _desired_routes(version: str, weight: tuple[str, float] | None) -> dict:
 
 def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
                  weight: tuple[str, float] | None, description: str | None,
-                 current: dict | None, *, rollback: bool = False) -> dict:
+                 current: dict | None, *, rollback: bool = False,
+                 warn: Callable[[str], None] | None = None) -> dict:
     """create_alias or update_alias; returns the alias as AWS reports it.
 
     ``description`` is the user's text (None: keep it). The rollback record (module docstring)
@@ -404,7 +409,7 @@ def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
     routing = _weights_param(weight)
     if current is None:
         kwargs: dict[str, Any] = {"FunctionName": function, "Name": alias, "FunctionVersion": version,
-                                  "Description": compose_description(description or "", None, alias=alias)}
+                                  "Description": compose_description(description or "", None, alias=alias, warn=warn)}
         if weight:
             kwargs["RoutingConfig"] = routing
         try:
@@ -417,7 +422,7 @@ def _write_alias(aws: AwsSession, function: str, alias: str, version: str,
     record = _next_record(current, _desired_routes(version, weight), rollback)
     user = description if description is not None else user_description(current.get("Description"))
     kwargs = {"FunctionName": function, "Name": alias, "FunctionVersion": version, "RoutingConfig": routing,
-              "Description": compose_description(user, record, alias=alias)}
+              "Description": compose_description(user, record, alias=alias, warn=warn)}
     if current.get("RevisionId"):
         kwargs["RevisionId"] = current["RevisionId"]
     try:
@@ -440,7 +445,7 @@ def check_description(description: str | None, what: str = "--description") -> N
 
 def set_alias(aws: AwsSession, function: str, alias: str, version: Any,
               weight: tuple[str, float] | str | list[str] | None = None,
-              description: str | None = None) -> dict:
+              description: str | None = None, *, warn: Callable[[str], None] | None = None) -> dict:
     """Create or update ``alias`` → ``version`` (+ an optional (version, percent) canary weight).
 
     Routing is set exactly as given: without ``weight`` any additional version is removed.
@@ -467,7 +472,7 @@ def set_alias(aws: AwsSession, function: str, alias: str, version: Any,
     if current is not None and before["routes"] == desired and (
             description is None or description.strip() == before["description"]):
         return _change(name, alias, "unchanged", before, before, f"alias {alias} already routes {before['routing']}")
-    new = _write_alias(aws, function, alias, version, weight, description, current)
+    new = _write_alias(aws, function, alias, version, weight, description, current, warn=warn)
     after = alias_record(name, new)
     status = "created" if current is None else "updated"
     return _change(name, alias, status, before, after, f"alias {alias} {status}: {after['routing']}")
@@ -490,7 +495,7 @@ def delete_alias(aws: AwsSession, function: str, alias: str) -> dict:
     return _change(name, alias, "deleted", before, None, f"deleted alias {alias} (was {before['routing']})")
 
 
-def promote(aws: AwsSession, function: str, alias: str) -> dict:
+def promote(aws: AwsSession, function: str, alias: str, *, warn: Callable[[str], None] | None = None) -> dict:
     """The canary version becomes the primary; weights cleared. Unchanged when there is no canary."""
     validate_alias_name(alias)
     name = _short(function)
@@ -501,12 +506,13 @@ def promote(aws: AwsSession, function: str, alias: str) -> dict:
                        f"alias {alias} has no canary to promote; version {before['version']} has all traffic")
     target = before["canary_version"]
     require_published(aws, function, target)
-    new = _write_alias(aws, function, alias, target, None, None, current)
+    new = _write_alias(aws, function, alias, target, None, None, current, warn=warn)
     after = alias_record(name, new)
     return _change(name, alias, "promoted", before, after, f"promoted version {target} on alias {alias}")
 
 
-def rollback(aws: AwsSession, function: str, alias: str, to: Any = None) -> dict:
+def rollback(aws: AwsSession, function: str, alias: str, to: Any = None, *,
+             warn: Callable[[str], None] | None = None) -> dict:
     """Put ``alias`` back where it was before lambdactl's last change to it (the record in the
     alias description, see the module docstring), or with ``to`` point it at version ``to``.
 
@@ -552,7 +558,7 @@ def rollback(aws: AwsSession, function: str, alias: str, to: Any = None) -> dict
         return _change(name, alias, "unchanged", before, before,
                        f"alias {alias} already routes {before['routing']}")
     require_published(aws, function, primary, *([weight[0]] if weight else []))
-    new = _write_alias(aws, function, alias, primary, weight, None, current, rollback=True)
+    new = _write_alias(aws, function, alias, primary, weight, None, current, rollback=True, warn=warn)
     after = alias_record(name, new)
     return _change(name, alias, "rolled_back", before, after,
                    f"alias {alias} rolled back: {before['routing']} → {after['routing']}")
@@ -632,7 +638,8 @@ def shift_alias(aws: AwsSession, function: str, alias: str, *, to: Any = None,
                 check: HealthCheck | None = None, poll: float | None = None,
                 progress: Callable[[str], None] | None = None,
                 sleep: Callable[[float], None] = time.sleep,
-                clock: Callable[[], float] = time.time) -> dict:
+                clock: Callable[[], float] = time.time,
+                warn: Callable[[str], None] | None = None) -> dict:
     """Shift traffic of ``alias`` to version ``to`` through ``steps`` (percentages).
 
     Each step below 100 sets the canary weight (the primary keeps the rest); 100 promotes
@@ -689,7 +696,7 @@ def shift_alias(aws: AwsSession, function: str, alias: str, *, to: Any = None,
     def roll_back(reason: str) -> None:
         nonlocal state
         latest = require_alias(aws, function, alias)
-        new = _write_alias(aws, function, alias, primary, None, None, latest, rollback=True)
+        new = _write_alias(aws, function, alias, primary, None, None, latest, rollback=True, warn=warn)
         after = alias_record(name, new)
         say(f"rolled back: alias {alias} → {after['routing']}")
         raise OperationError(
@@ -704,7 +711,7 @@ def shift_alias(aws: AwsSession, function: str, alias: str, *, to: Any = None,
             args = (target, None) if p == 100 else (primary, (target, p))
             rec = alias_record(name, state)
             if rec["routes"] != _desired_routes(*args):
-                state = _write_alias(aws, function, alias, args[0], args[1], None, state)
+                state = _write_alias(aws, function, alias, args[0], args[1], None, state, warn=warn)
                 rec = alias_record(name, state)
             log.append({"percent": p, "routes": rec["routes"], "checks": []})
             applied.append(f"alias {alias} → {rec['routing']}")
@@ -750,157 +757,3 @@ def _fmt_duration(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"{seconds / 60:g}m"
     return f"{seconds:g}s"
-
-
-# --- deploy planner -----------------------------------------------------------------------
-
-def plan_aliases(ctx) -> list:
-    """Steps that point the project's aliases (and ``deploy --alias NAME [--canary P]``) at
-    their versions.
-
-    - ``[[aliases]]`` with ``version = "published"`` → the version this deploy publishes
-      (``ctx.state["published_version"]``, set by the publish step); without a publish in this
-      deploy (``ctx.options["publish"]`` falsy), the newest published version; when nothing is
-      published, the alias is skipped with a warning.
-    - a number → that version (must exist: NotFoundError at plan time).
-    - ``ctx.options["alias"]`` routes that alias to the published version; with
-      ``ctx.options["canary"]`` = P the current primary stays and P % goes to the new version
-      (100 promotes; a missing alias is created at the new version).
-    Plan-time reads only; each step's apply re-reads the alias and reports ``unchanged`` when it
-    already matches.
-    """
-    from lambdactl.core.resources.plan import Change, Step
-    from lambdactl.output import warn
-
-    project = getattr(ctx, "project", None)
-    options = ctx.options or {}
-    wanted: dict[str, dict] = {}
-    for a in (getattr(project, "aliases", None) or []):
-        wanted[a.name] = {"version": str(a.version), "description": user_description(a.description) or None,
-                          "canary": None}
-    opt_alias = options.get("alias")
-    canary = options.get("canary")
-    if canary is not None and canary != "" and not opt_alias:
-        raise UsageError("--canary needs --alias NAME", hint="e.g. deploy --publish --alias live --canary 10")
-    if opt_alias:
-        validate_alias_name(opt_alias)
-        p = parse_percent(canary, "--canary", allow_zero=False) if canary not in (None, "") else None
-        spec = wanted.get(opt_alias, {"description": None})
-        wanted[opt_alias] = {"version": "published", "description": spec.get("description"), "canary": p}
-    if not wanted:
-        return []
-    for n, spec in wanted.items():
-        validate_alias_name(n)
-        if spec["version"] != "published":
-            spec["version"] = parse_version(spec["version"], f"aliases {n}.version")
-
-    function = ctx.function_name
-    exists = ctx.current is not None
-    publishing = bool(options.get("publish"))
-    known_published = ctx.state.get("published_version") if ctx.state else None
-    aws = ctx.aws
-    versions = get_versions(aws, function) if exists else []
-    have = {v["Version"] for v in versions}
-    newest = versions[-1]["Version"] if versions else None
-    aliases = {a["Name"]: a for a in get_aliases(aws, function)} if exists else {}
-    name = _short(function)
-    steps = []
-    for alias, spec in wanted.items():
-        cur = aliases.get(alias)
-        before = alias_record(name, cur) if cur else None
-        ver = spec["version"]
-        if ver == "published":
-            if known_published:
-                resolved, label = str(known_published), str(known_published)
-            elif publishing:
-                resolved, label = None, "the version this deploy publishes"
-            elif newest:
-                resolved, label = newest, newest
-            else:
-                warn(f"alias {alias}: skipped, {name} has no published version yet "
-                     f"(deploy with --publish, or run 'lambdactl publish')")
-                continue
-        else:
-            if ver not in have:
-                raise NotFoundError(
-                    f"aliases {alias}.version: version {ver} of {name} does not exist",
-                    hint=(f"the newest published version is {newest}" if newest
-                          else "nothing is published yet: use version = \"published\" with deploy --publish"))
-            resolved, label = ver, ver
-        pct = spec["canary"]
-        if pct is not None and pct < 100 and cur is None:
-            ctx.state.setdefault("warnings", []).append(_first_release_warning(alias, pct))
-            spec["first_release_warned"] = True
-        if resolved is not None:
-            desired = _desired_for(before, resolved, pct)
-            if before is not None and desired == before["routes"] and (
-                    spec["description"] is None or spec["description"] == before["description"]):
-                continue
-            after_text = routing_text(desired)
-        elif pct is not None and pct < 100 and before is not None:
-            after_text = f"{before['version']} ({_rest(pct)}%) + new ({pct}%)"
-        else:
-            after_text = "new (100%)"
-        action = "create" if cur is None else "update"
-        if pct is not None and pct < 100 and cur is not None:
-            desc = f"alias {alias}: canary {pct}% to {'version ' + label if resolved else label}"
-        else:
-            desc = f"alias {alias}: {'create at' if cur is None else 'point at'} " \
-                   f"{'version ' + label if resolved else label}"
-        changes = [Change("routing", before["routing"] if before else None, after_text)]
-        if spec["description"] is not None and (before is None or before["description"] != spec["description"]):
-            changes.append(Change("description", before["description"] if before else None, spec["description"]))
-        step = Step(area="alias", action=action, target=f"alias {alias}", description=desc, changes=changes)
-        step.apply = _alias_apply(step, alias, spec, resolved if ver != "published" else None)
-        steps.append(step)
-    return steps
-
-
-def _first_release_warning(alias: str, pct) -> str:
-    return (f"--canary {pct}: alias {alias} does not exist yet, so there is nothing to canary against; "
-            f"it is created with 100% of its traffic on the new version")
-
-
-def _rest(pct: float) -> float | int:
-    r = round(100 - pct, 4)
-    return int(r) if r == int(r) else r
-
-
-def _desired_for(before: dict | None, version: str, pct) -> dict:
-    """The routes an alias should have: ``version`` at 100 %, or a canary of ``pct`` % beside the
-    current primary."""
-    if pct is None or pct >= 100 or before is None or before["version"] == version:
-        return {version: 100}
-    return _desired_routes(before["version"], (version, pct))
-
-
-def _alias_apply(step, alias: str, spec: dict, fixed_version: str | None):
-    def apply(ctx) -> dict:
-        aws, function = ctx.aws, ctx.function_name
-        version = fixed_version
-        if version is None:
-            version = ctx.state.get("published_version")
-        if version is None:
-            newest = get_versions(aws, function)
-            if not newest:
-                step.detail["result"] = "skipped"
-                step.detail["note"] = "no published version"
-                return {"status": "skipped"}
-            version = newest[-1]["Version"]
-        version = str(version)
-        pct = spec["canary"]
-        weight = None
-        primary = version
-        if pct is not None and pct < 100:
-            cur = get_alias(aws, function, alias)
-            if cur is not None and str(cur["FunctionVersion"]) != version:
-                primary, weight = str(cur["FunctionVersion"]), (version, pct)
-            elif cur is None and not spec.get("first_release_warned"):    # deleted since the plan
-                ctx.state.setdefault("warnings", []).append(_first_release_warning(alias, pct))
-        result = set_alias(aws, function, alias, primary, weight, spec["description"])
-        step.detail["result"] = result["status"]
-        step.detail["routing"] = result["after_text"]
-        ctx.state.setdefault("aliases", {})[alias] = result
-        return result
-
-    return apply

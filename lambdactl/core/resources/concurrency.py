@@ -30,7 +30,7 @@ from lambdactl.aws import AwsSession, error_code, retry
 from lambdactl.core.model.naming import short_name
 from lambdactl.core.resources.plan import Change, DeployContext, Step
 from lambdactl.errors import NotFoundError, OperationError, UsageError
-from lambdactl.output import iso
+from lambdactl.fmt import iso
 
 DEFAULT_ACCOUNT_LIMIT = 1000      # concurrent executions per region, the AWS default
 MIN_UNRESERVED = 100              # AWS keeps at least this much unreserved

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from lambdactl.aws import AwsSession, retry
-from lambdactl.config import mask_env
+from lambdactl.secrets import mask_env
 from lambdactl.errors import NotFoundError, OperationError
-from lambdactl.output import iso
+from lambdactl.fmt import iso
 
 
 def _not_found(name: str) -> NotFoundError:

@@ -13,7 +13,7 @@ Planner contract (every area plugs in the same way)::
 - return [] when nothing differs,
 - each Step's ``apply(ctx)`` does the mutating work; it may read/write ``ctx.state``
   (e.g. ``ctx.state["published_version"]`` is set by the publish step, read by alias steps),
-- values shown in ``changes`` must already be masked (use ``config.mask_env``).
+- values shown in ``changes`` must already be masked (use ``secrets.mask_env``).
 """
 from __future__ import annotations
 

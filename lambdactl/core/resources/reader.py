@@ -33,7 +33,7 @@ from lambdactl.aws import AwsSession, error_code, retry
 from lambdactl.core.model import (Alias, Areas, AsyncConfig, CodeIdentity, Concurrency, Configuration,
                                   FunctionState, Layer, Permission, Provisioned, Trigger, Version, Vpc)
 from lambdactl.errors import NotFoundError
-from lambdactl.output import iso
+from lambdactl.fmt import iso
 
 DEFAULT_WORKERS = 8
 POLICY_AREAS = Areas.PERMISSIONS | Areas.S3 | Areas.SNS | Areas.URL

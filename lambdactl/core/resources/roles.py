@@ -16,14 +16,12 @@ recognises Lambda's "cannot be assumed" error so callers can retry it (see
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from lambdactl.aws import AwsSession, error_code, retry
+from lambdactl.core.model.naming import auto_role_name
 
-ROLE_PREFIX = "lambdactl-"
-ROLE_SUFFIX = "-role"
 LOG_POLICY_NAME = "lambdactl-logs"
 
 TRUST_POLICY: dict[str, Any] = {
@@ -34,16 +32,6 @@ TRUST_POLICY: dict[str, Any] = {
         "Action": "sts:AssumeRole",
     }],
 }
-
-
-def auto_role_name(function: str) -> str:
-    """``lambdactl-<function>-role``, shortened with a hash when over IAM's 64 characters."""
-    name = f"{ROLE_PREFIX}{function}{ROLE_SUFFIX}"
-    if len(name) <= 64:
-        return name
-    digest = hashlib.sha256(function.encode()).hexdigest()[:8]
-    keep = 64 - len(ROLE_PREFIX) - len(ROLE_SUFFIX) - len(digest) - 1
-    return f"{ROLE_PREFIX}{function[:keep]}-{digest}{ROLE_SUFFIX}"
 
 
 def role_name_from_arn(arn: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from lambdactl.aws import AwsSession, retry, wait_function_ready
 from lambdactl.errors import NotFoundError, OperationError, UsageError
-from lambdactl.output import iso
+from lambdactl.fmt import iso
 
 ACCOUNT_CODE_STORAGE_GB = 75   # default Lambda code storage quota per account and region
 
@@ -143,7 +143,7 @@ def show_version(aws: AwsSession, name: str, version: str, *, show_secrets: bool
 
     NotFoundError when the function or the version does not exist.
     """
-    from lambdactl.config import mask_env
+    from lambdactl.secrets import mask_env
     from lambdactl.core.resources.functions import get_configuration
 
     fname = api_name(aws, name)

@@ -187,7 +187,7 @@ def function_error_hint(payload: bytes | None, *, function: str | None = None, t
     """What to do about a function error. Settings are named where they live: the project file's key
     when ``function`` is its function (a 'lambdactl config' there would be reverted by the next
     deploy), else the ``config`` command. The stack trace is pointed at only when ``trace_shown``."""
-    from lambdactl.errors import setting_hint
+    from lambdactl.config import setting_hint
 
     e = parse_error(payload)
     et = e["error_type"] or ""

@@ -22,7 +22,7 @@ Plan-time facts other planners may read from ``ctx.state``:
 - ``published_version``: known at plan time when ``--publish`` found ``$LATEST`` identical to the
   newest version (reused, no publish step); otherwise set by the publish step when it runs;
 - the ``deploy --alias NAME [--canary PCT]`` options are in ``ctx.options["alias"]`` and
-  ``ctx.options["canary"]`` (a percentage, 0 < PCT <= 100); ``lambdactl.core.resources.aliases.plan_aliases``
+  ``ctx.options["canary"]`` (a percentage, 0 < PCT <= 100); ``lambdactl.core.resources.aliasplan.plan_aliases``
   handles them.
 """
 from __future__ import annotations
@@ -42,12 +42,12 @@ from lambdactl.errors import NotFoundError, UsageError
 
 # (area, planner or (module, attr) imported when a deploy plans); the order is the deploy order.
 PLANNERS: list[tuple[str, Any]] = [
-    ("layers", ("lambdactl.core.build.layers", "plan_layer_builds")),
+    ("layers", ("lambdactl.core.resources.layers", "plan_layer_builds")),
     ("role", plan_role),
     ("code", plan_code),
     ("configuration", plan_configuration),
     ("publish", plan_publish),
-    ("aliases", ("lambdactl.core.resources.aliases", "plan_aliases")),
+    ("aliases", ("lambdactl.core.resources.aliasplan", "plan_aliases")),
     ("triggers", ("lambdactl.core.resources.triggers", "plan_triggers")),
     ("concurrency", ("lambdactl.core.resources.concurrency", "plan_concurrency")),
     ("async", ("lambdactl.core.resources.asyncconfig", "plan_async")),

@@ -6,7 +6,7 @@ import os
 from typing import Any, Callable
 
 from lambdactl.aws import AwsSession, error_code, retry, wait_function_ready
-from lambdactl.config import mask_env, mask_value
+from lambdactl.secrets import mask_env, mask_value
 from lambdactl.core.resources.deploy.artifacts import (_check_artifact_bucket, _code_params, _upload_route,
                                                        check_code_sha256)
 from lambdactl.core.resources.deploy.spec import FunctionSpec, _spec
@@ -121,7 +121,8 @@ def _mask_value(ctx: DeployContext, key: str, value: Any) -> Any:
 def plan_role(ctx: DeployContext) -> list[Step]:
     """The execution role: a given ARN is used as is; an empty one means the auto role."""
     from lambdactl.core.model.naming import short_name
-    from lambdactl.core.resources.roles import auto_role_name, check_reused_role, create_role, get_role, role_name_from_arn
+    from lambdactl.core.model.naming import auto_role_name
+    from lambdactl.core.resources.roles import check_reused_role, create_role, get_role, role_name_from_arn
 
     spec = _spec(ctx)
     if ctx.options.get("code_only") and ctx.current is not None:
@@ -267,7 +268,7 @@ def _create_changes(ctx: DeployContext, spec: FunctionSpec, pkg) -> list[Change]
 
 def plan_code(ctx: DeployContext) -> list[Step]:
     """Create the function when missing; else upload the code only when its SHA-256 differs."""
-    from lambdactl.output import human_bytes
+    from lambdactl.fmt import human_bytes
 
     spec = _spec(ctx)
     if ctx.options.get("config_only"):
@@ -381,7 +382,7 @@ def _desired_env(spec: FunctionSpec, current: dict[str, str]) -> dict[str, str] 
 
 def _resolve_layers(ctx: DeployContext, layers: list[str]) -> list[str]:
     """Layer versions published earlier in this deploy ([[layers.build]]) replace their placeholders."""
-    from lambdactl.core.build.layers import resolve_pending
+    from lambdactl.core.resources.layers import resolve_pending
 
     return resolve_pending(ctx.state, list(layers))
 
