@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lambdactl.core.build import packaging, zipbuild  # noqa: E402
+from lambdactl.core.build import packaging, syntaxcheck, zipbuild  # noqa: E402
 
 MB = 1024 * 1024
 FILES = 10_000
@@ -275,9 +275,9 @@ def main() -> None:
         fresh = packaging.build_package(tree, use_cache=False, check=False)
         incremental_ok = fresh.sha256 == sames[-1][1]["code_sha256"]
         t_own = time.perf_counter()
-        checker = packaging.syntax_checker(None)
+        checker = syntaxcheck.syntax_checker(None)
         pys = [str(p) for p in tree.rglob("*.py")]
-        run = packaging._CheckRun(checker, pys, [os.path.getsize(p) for p in pys], None)
+        run = syntaxcheck._CheckRun(checker, pys, [os.path.getsize(p) for p in pys], None)
         bad = [r for r in run.wait() if r[2] is not None]
         t_own = time.perf_counter() - t_own
         inproc = packaging.build_package(tree, out=work / "inproc.zip", cache_dir=work / "ip-cache",

@@ -705,7 +705,8 @@ def test_pages_stop_on_a_repeated_token():
     Stubber answers FilterLogEvents and DescribeLogGroups here (those calls only)."""
     from botocore.stub import Stubber
 
-    from lambdactl.core.observe.logs import Query, describe_group, fetch
+    from lambdactl.core.observe.logs import Query, fetch
+    from lambdactl.core.observe.retention import describe_group
 
     aws = _session()
     client = aws.client("logs")

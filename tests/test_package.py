@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl.core.build import deps, packaging, zipbuild
+from lambdactl.core.build import deps, packaging, sourcetree, zipbuild
 from tests.conftest import assert_clean_error
 
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
@@ -188,7 +188,7 @@ def test_builtin_project_lambdaignore_and_flag_excludes(project_dir, invoke_cli)
 
 
 def test_ignore_rule_semantics():
-    rules = packaging.IgnoreRules()
+    rules = sourcetree.IgnoreRules()
     for p in ["*.log", "/top.txt", "docs/", "a/**/z.py", "data/*.csv", "!keep.log"]:
         rules.add(p)
     ex = rules.excluded
@@ -198,7 +198,7 @@ def test_ignore_rule_semantics():
     assert ex("a/z.py", False) and ex("a/b/c/z.py", False) and not ex("b/z.py", False)
     assert ex("data/x.csv", False) and not ex("data/sub/x.csv", False)
     with pytest.raises(Exception):
-        bad = packaging.IgnoreRules()
+        bad = sourcetree.IgnoreRules()
         bad.add("[z-a]")
 
 

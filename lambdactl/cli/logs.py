@@ -233,14 +233,15 @@ def retention(
       lambdactl logs retention orders-api --days never
     """
     from lambdactl.core.observe import logs as core
+    from lambdactl.core.observe import retention as ret
     from lambdactl.output import emit, info
 
     name, _qual = resolve_function(function)
-    wanted = core.parse_retention(days) if days is not None else "show"
+    wanted = ret.parse_retention(days) if days is not None else "show"
     session = aws()
     target = core.resolve_log_group(session, name)
     if wanted == "show":
-        rec = core.get_retention(session, target)
+        rec = ret.get_retention(session, target)
         if current().output_format == "json":
             emit(rec)
         elif current().quiet:
@@ -248,7 +249,7 @@ def retention(
         else:
             emit(rec, columns=["log_group", "retention", "stored_bytes", "created"])
         return
-    rec = core.set_retention(session, target, wanted)
+    rec = ret.set_retention(session, target, wanted)
     if current().output_format == "json":
         emit(rec)
     elif current().quiet:
