@@ -14,32 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ACCOUNT, REGION, assert_clean_error
-from tests.stubbing import PartialStubber
 
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
 SQS_ARN = "arn:aws:sqs:us-east-1:123456789012:failures"
-
-
-@pytest.fixture
-def zip_server():
-    served: dict[str, bytes] = {}
-
-    class H(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
-
-        def do_GET(self):
-            data = served.get(self.path)
-            self.send_response(200 if data is not None else 404)
-            self.send_header("Content-Length", str(len(data or b"")))
-            self.end_headers()
-            self.wfile.write(data or b"")
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv, served
-    srv.shutdown()
-    srv.server_close()
 
 
 @pytest.fixture
@@ -69,27 +46,20 @@ def live_function(tmp_path, iam_role, boto, invoke_cli):
     return pkg
 
 
-def _adopt(zip_server, pkg, directory: Path):
+def _adopt(code_server, pkg, directory: Path):
+    """init --from through the core: the code comes from the Code.Location of the reader's one
+    GetFunction (on the moto server, served by ``code_server``)."""
     from lambdactl.aws import AwsSession
     from lambdactl.core.resources.adopt import adopt
     from lambdactl.settings import Settings
 
-    srv, served = zip_server
-    served["/code/orders.zip"] = pkg.data
-    sess = AwsSession(Settings())
-    lam = sess.client("lambda")
-    with PartialStubber(lam, ("GetFunction",)) as stub:
-        stub.add_response("get_function", {
-            "Configuration": {"FunctionName": "orders"},
-            "Code": {"RepositoryType": "S3",
-                     "Location": f"http://127.0.0.1:{srv.server_port}/code/orders.zip"}},
-            {"FunctionName": "orders"})
-        return adopt(sess, "orders", directory)
+    code_server["orders"] = pkg.data
+    return adopt(AwsSession(Settings()), "orders", directory)
 
 
-def test_adopt_then_diff_shows_no_changes(zip_server, live_function, tmp_path, invoke_cli, monkeypatch):
+def test_adopt_then_diff_shows_no_changes(code_server, live_function, tmp_path, invoke_cli, monkeypatch):
     d = tmp_path / "adopted"
-    res = _adopt(zip_server, live_function, d)
+    res = _adopt(code_server, live_function, d)
     assert res["files"] == 2 and res["aliases"] == 1 and res["triggers"] == 2
     assert any("API_TOKEN" in n for n in res["notes"])      # secrets in the file are called out
     text = (d / "lambdactl.toml").read_text()
@@ -110,14 +80,14 @@ def test_adopt_then_diff_shows_no_changes(zip_server, live_function, tmp_path, i
         assert r.exit_code == 5, (old, r.stdout, r.stderr)
 
 
-def test_adopt_refuses_to_overwrite(zip_server, live_function, tmp_path):
+def test_adopt_refuses_to_overwrite(code_server, live_function, tmp_path):
     from lambdactl.errors import UsageError
 
     d = tmp_path / "adopted"
     d.mkdir()
     (d / "lambdactl.toml").write_text("# mine\n")
     with pytest.raises(UsageError):
-        _adopt(zip_server, live_function, d)
+        _adopt(code_server, live_function, d)
     assert (d / "lambdactl.toml").read_text() == "# mine\n"
 
 

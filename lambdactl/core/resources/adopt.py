@@ -8,215 +8,195 @@ re-uploads the same files once, and ``diff`` says so).
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from lambdactl import config as cfgmod
 from lambdactl.aws import AwsSession
-from lambdactl.core.resources.functions import (get_policy, list_aliases, list_event_source_mappings, paginate,
-                                      require_configuration)
+from lambdactl.core.model import (Areas, EventBridgeTrigger, FunctionState, MappingTrigger, S3Trigger,
+                                  ScheduleTrigger, SnsTrigger, UrlTrigger)
 from lambdactl.errors import OperationError, UsageError
-from lambdactl.secrets import has_secrets
+
+
+def read_live(aws: AwsSession, name: str) -> FunctionState:
+    """The function's whole live state (the one reader); NotFoundError when it does not exist."""
+    from lambdactl.core.resources.functions import _not_found
+    from lambdactl.core.resources.reader import read_function
+
+    state = read_function(aws, name, Areas.ALL)
+    if state is None:
+        raise _not_found(name)
+    return state
 
 
 def live_project(aws: AwsSession, name: str) -> tuple[dict, list[str]]:
     """The project-file dict describing the live function, and notes about what was not captured."""
-    from botocore.exceptions import ClientError
+    return project_from_state(read_live(aws, name))
 
-    from lambdactl.core.resources.asyncconfig import async_record
 
-    cfg = require_configuration(aws, name)
-    fname = cfg["FunctionName"]
-    arn = cfg["FunctionArn"]
-    lam = aws.client("lambda")
-    notes: list[str] = []
-    fn: dict[str, Any] = {"name": fname}
-    if cfg.get("PackageType") == "Image":
+def project_from_state(state: FunctionState) -> tuple[dict, list[str]]:
+    """The project-file dict describing a function's live state (read with every area), and notes
+    about what the project file cannot describe."""
+    cfg, code = state.configuration, state.code
+    notes: list[str] = list(state.notes)
+    fn: dict[str, Any] = {"name": state.name}
+    if code.package_type == "Image":
         fn["package_type"] = "Image"
-        try:
-            fn["image_uri"] = lam.get_function(FunctionName=fname).get("Code", {}).get("ImageUri")
-        except ClientError:
-            pass
+        if code.image_uri:
+            fn["image_uri"] = code.image_uri
     else:
-        fn["runtime"] = cfg.get("Runtime")
-        fn["handler"] = cfg.get("Handler")
+        fn["runtime"] = cfg.runtime
+        fn["handler"] = cfg.handler
         fn["source"] = "src"
-    fn["architecture"] = (cfg.get("Architectures") or ["x86_64"])[0]
-    fn["memory"] = cfg.get("MemorySize", 128)
-    fn["timeout"] = cfg.get("Timeout", 3)
-    fn["ephemeral_storage"] = (cfg.get("EphemeralStorage") or {}).get("Size", 512)
-    fn["role"] = cfg.get("Role", "")
-    if cfg.get("Description"):
-        fn["description"] = cfg["Description"]
-    layers = [layer["Arn"] for layer in cfg.get("Layers", [])]
-    if layers:
-        fn["layers"] = layers
-    tracing = (cfg.get("TracingConfig") or {}).get("Mode")
-    if tracing and tracing != "PassThrough":
-        fn["tracing"] = tracing
-    if cfg.get("KMSKeyArn"):
-        fn["kms_key"] = cfg["KMSKeyArn"]
-    dlq = (cfg.get("DeadLetterConfig") or {}).get("TargetArn")
-    if dlq:
-        fn["dead_letter"] = dlq
-    env = (cfg.get("Environment") or {}).get("Variables") or {}
-    if env:
-        fn["environment"] = dict(env)
-        secrets = sorted(has_secrets(env))
+    fn["architecture"] = cfg.architecture
+    fn["memory"] = cfg.memory
+    fn["timeout"] = cfg.timeout
+    fn["ephemeral_storage"] = cfg.ephemeral_storage
+    fn["role"] = cfg.role or ""
+    if cfg.description:
+        fn["description"] = cfg.description
+    if cfg.layers:
+        fn["layers"] = cfg.layer_arns
+    if cfg.tracing and cfg.tracing != "PassThrough":
+        fn["tracing"] = cfg.tracing
+    if cfg.kms_key:
+        fn["kms_key"] = cfg.kms_key
+    if cfg.dead_letter:
+        fn["dead_letter"] = cfg.dead_letter
+    if cfg.environment:
+        fn["environment"] = dict(cfg.environment)
+        secrets = sorted(cfgmod.has_secrets(cfg.environment))
         if secrets:
             notes.append(f"lambdactl.toml holds secret-looking values ({', '.join(secrets)}): keep it out of "
                          "version control, or move them to SSM Parameter Store / Secrets Manager")
-    try:
-        tags = lam.list_tags(Resource=arn).get("Tags", {})
-    except ClientError:
-        tags = {}
-    tags = {k: v for k, v in tags.items() if not k.startswith(("aws:", "lambda:", "lambdactl:"))}
-    if tags:
-        fn["tags"] = tags
-    vpc = cfg.get("VpcConfig") or {}
-    if vpc.get("SubnetIds"):
-        fn["vpc"] = {"subnets": list(vpc["SubnetIds"]), "security_groups": list(vpc.get("SecurityGroupIds", []))}
-    try:
-        ev = lam.get_function_event_invoke_config(FunctionName=fname)
-        a = {k: v for k, v in async_record(ev).items() if v is not None}
+    if state.user_tags:
+        fn["tags"] = dict(state.user_tags)
+    if cfg.vpc is not None:
+        fn["vpc"] = {"subnets": list(cfg.vpc.subnets), "security_groups": list(cfg.vpc.security_groups)}
+    asy = state.async_config
+    if asy is not None and asy.configured:
+        a = {k: v for k, v in (("max_retries", asy.max_retries), ("max_event_age", asy.max_event_age),
+                               ("on_success", asy.on_success), ("on_failure", asy.on_failure)) if v is not None}
         if a:
             fn["async"] = a
-    except ClientError:
-        pass
     doc: dict[str, Any] = {"function": fn}
 
     conc: dict[str, Any] = {}
-    try:
-        reserved = lam.get_function_concurrency(FunctionName=fname).get("ReservedConcurrentExecutions")
-        if reserved is not None:
-            conc["reserved"] = reserved
-    except ClientError:
-        pass
-    try:
-        provs = lam.list_provisioned_concurrency_configs(FunctionName=fname).get("ProvisionedConcurrencyConfigs", [])
-        if provs:
-            conc["provisioned"] = [{"qualifier": p["FunctionArn"].rsplit(":", 1)[-1],
-                                    "count": p["RequestedProvisionedConcurrentExecutions"]} for p in provs]
-    except ClientError:
-        pass  # not implemented by every emulator
+    if state.concurrency is not None:
+        if state.concurrency.reserved is not None:
+            conc["reserved"] = state.concurrency.reserved
+        if state.concurrency.provisioned:       # None: not implemented by every emulator
+            conc["provisioned"] = [{"qualifier": p.qualifier, "count": p.requested}
+                                   for p in state.concurrency.provisioned]
     if conc:
         doc["concurrency"] = conc
 
     from lambdactl.core.resources.aliases import user_description
 
     aliases = []
-    for a in sorted(list_aliases(aws, fname), key=lambda x: x["Name"]):
-        entry = {"name": a["Name"], "version": str(a["FunctionVersion"])}
-        if user_description(a.get("Description")):      # without lambdactl's rollback record
-            entry["description"] = user_description(a.get("Description"))
-        weights = (a.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-        if weights:
-            notes.append(f"alias {a['Name']} routes {weights} to a canary: the project file records only its "
+    for a in sorted(state.aliases or (), key=lambda x: x.name):
+        entry = {"name": a.name, "version": a.version}
+        if user_description(a.description):      # without lambdactl's rollback record
+            entry["description"] = user_description(a.description)
+        if a.weights:
+            notes.append(f"alias {a.name} routes {a.weights} to a canary: the project file records only its "
                          f"primary version; use 'lambdactl alias' to manage the canary")
         aliases.append(entry)
     if aliases:
         doc["aliases"] = aliases
 
-    triggers = _live_triggers(aws, fname, arn, notes)
+    triggers = _trigger_tables(state, notes)
     if triggers:
         doc["triggers"] = triggers
     return doc, notes
 
 
-def _live_triggers(aws: AwsSession, fname: str, arn: str, notes: list[str]) -> list[dict]:
-    from botocore.exceptions import ClientError
+# [[triggers]] in the order init --from has always written them.
+_TRIGGER_ORDER = {"mapping": 0, "schedule": 1, "eventbridge": 1, "sns": 2, "url": 3, "s3": 4}
 
+
+def _trigger_tables(state: FunctionState, notes: list[str]) -> list[dict]:
     from lambdactl.core.model.triggerspec import ESM_SETTINGS
-    from lambdactl.core.resources.triggers.mappings import esm_table
 
-    lam = aws.client("lambda")
-    out: list[dict] = []
-    for m in list_event_source_mappings(aws, fname):
-        src = m.get("EventSourceArn", "")
-        kind = src.split(":")[2] if src.count(":") >= 2 else ""
-        if kind not in ESM_SETTINGS:
-            notes.append(f"event source mapping {m.get('UUID')} ({src or 'no source ARN'}) is not a kind "
-                         "lambdactl.toml describes (sqs, kinesis, dynamodb): not recorded")
-            continue
-        out.append(esm_table(kind, m))
-    try:
-        ev = aws.client("events")
-        for bus in _buses(ev):
-            on_bus = {} if bus == "default" else {"EventBusName": bus}
-            for rule_name in paginate(ev, "list_rule_names_by_target", "RuleNames", TargetArn=arn, **on_bus):
-                rule = ev.describe_rule(Name=rule_name, **on_bus)
-                targets = [x for x in paginate(ev, "list_targets_by_rule", "Targets", Rule=rule_name, **on_bus)
-                           if x.get("Arn", "").startswith(arn)]
-                inp = targets[0].get("Input") if targets else None
-                if rule.get("ScheduleExpression"):
-                    t = {"type": "schedule", "expression": rule["ScheduleExpression"], "name": rule_name}
-                else:
-                    t = {"type": "eventbridge", "pattern": rule.get("EventPattern") or "{}", "name": rule_name}
-                    if bus != "default":
-                        t["bus"] = bus
-                if inp:
-                    t["input"] = inp
-                out.append(t)
-    except ClientError:
-        notes.append("could not read EventBridge rules")
-    try:
-        sns = aws.client("sns")
-        for page in sns.get_paginator("list_subscriptions").paginate():
-            for s in page.get("Subscriptions", []):
-                if s.get("Protocol") == "lambda" and s.get("Endpoint", "").split(":")[:7] == arn.split(":")[:7]:
-                    out.append({"type": "sns", "topic": s["TopicArn"]})
-    except ClientError:
-        notes.append("could not read SNS subscriptions")
-    try:
-        url = lam.get_function_url_config(FunctionName=fname)
-        t = {"type": "url", "auth": url.get("AuthType", "AWS_IAM")}
-        cors = url.get("Cors")
-        if cors:
-            t["cors"] = {_snake(k): v for k, v in cors.items()}
-        out.append(t)
-    except ClientError:
-        pass
-    # S3: buckets named in the policy, confirmed against each bucket's notification config.
-    from lambdactl.core.resources.triggers.s3 import bucket_of
-
-    policy = get_policy(aws, fname)
-    buckets = set()
-    for st in policy.get("Statement", []):
-        principal = st.get("Principal")
-        svc = principal.get("Service") if isinstance(principal, dict) else principal
-        src = ((st.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn", "")
-        bucket = bucket_of(src)
-        if svc == "s3.amazonaws.com" and bucket:
-            buckets.add(bucket)
-    s3 = aws.client("s3")
-    for b in sorted(buckets):
-        try:
-            conf = s3.get_bucket_notification_configuration(Bucket=b)
-        except ClientError:
-            notes.append(f"could not read the notification configuration of bucket {b}")
-            continue
-        for c in conf.get("LambdaFunctionConfigurations", []):
-            if c.get("LambdaFunctionArn", "").split(":")[:7] != arn.split(":")[:7]:
+    out: list[tuple[int, dict]] = []
+    for t in state.triggers or ():
+        if isinstance(t, MappingTrigger):
+            if t.kind not in ESM_SETTINGS:
+                notes.append(f"event source mapping {t.uuid} ({t.source_arn or 'no source ARN'}) is not a kind "
+                             "lambdactl.toml describes (sqs, kinesis, dynamodb): not recorded")
                 continue
-            t = {"type": "s3", "bucket": b, "events": list(c.get("Events", []))}
-            for rule in ((c.get("Filter") or {}).get("Key") or {}).get("FilterRules", []):
-                t[rule["Name"].lower()] = rule["Value"]
-            out.append(t)
+            out.append((0, mapping_table(t)))
+        elif isinstance(t, ScheduleTrigger):
+            table = {"type": "schedule", "expression": t.expression, "name": t.name}
+            out.append((1, _with_input(table, t.input)))
+        elif isinstance(t, EventBridgeTrigger):
+            table = {"type": "eventbridge", "pattern": json.dumps(t.pattern), "name": t.name}
+            if t.bus != "default":
+                table["bus"] = t.bus
+            out.append((1, _with_input(table, t.input)))
+        elif isinstance(t, SnsTrigger):
+            out.append((2, {"type": "sns", "topic": t.topic}))
+        elif isinstance(t, UrlTrigger):
+            table = {"type": "url", "auth": t.auth}
+            if t.cors is not None:
+                table["cors"] = {k: list(v) if isinstance(v, tuple) else v for k, v in t.cors.to_dict().items()
+                                 if v not in (None, (), [])}
+            out.append((3, table))
+        elif isinstance(t, S3Trigger):
+            table = {"type": "s3", "bucket": t.bucket, "events": list(t.events)}
+            if t.prefix:
+                table["prefix"] = t.prefix
+            if t.suffix:
+                table["suffix"] = t.suffix
+            out.append((4, table))
+    return [table for _order, table in sorted(out, key=lambda x: x[0])]
+
+
+def _with_input(table: dict, value: Any) -> dict:
+    if value is not None and value != "":
+        table["input"] = value if isinstance(value, str) else json.dumps(value)
+    return table
+
+
+def mapping_table(m: MappingTrigger) -> dict:
+    """The [[triggers]] table that describes a live mapping: its source, batch size and starting
+    position, and every other setting that is not the default (``normalize()`` of it gives back the
+    mapping's settings)."""
+    from lambdactl.core.model.triggerspec import ESM_DEFAULTS, ESM_SETTINGS, STREAM_KINDS, compact_json
+
+    kind = m.kind
+    cur = mapping_settings(m)
+    t: dict[str, Any] = {"type": kind, "source": m.source_arn, "batch_size": cur["batch_size"]}
+    if kind in STREAM_KINDS and m.starting_position:
+        t["starting_position"] = m.starting_position
+        if m.starting_position == "AT_TIMESTAMP" and m.starting_timestamp:
+            t["starting_timestamp"] = m.starting_timestamp
+    for k in ESM_SETTINGS[kind]:
+        if k == "batch_size" or cur[k] == ESM_DEFAULTS[k]:
+            continue
+        t[k] = [compact_json(x) if not isinstance(x, str) else x for x in cur[k]] if k == "filters" else cur[k]
+    return t
+
+
+def mapping_settings(m: MappingTrigger) -> dict:
+    """A mapping's settings in the project file's words, AWS's defaults filled in."""
+    from lambdactl.core.model.triggerspec import STREAM_KINDS, compact_json
+
+    out: dict[str, Any] = {"batch_size": m.batch_size, "window": m.window or 0, "enabled": m.enabled,
+                           "report_batch_item_failures": m.report_batch_item_failures,
+                           "filters": sorted((f for f in m.filters if f is not None), key=compact_json)}
+    if m.kind == "sqs":
+        out["max_concurrency"] = m.max_concurrency
+    elif m.kind in STREAM_KINDS:
+        out["bisect_on_error"] = bool(m.bisect_on_error)
+        out["max_retries"] = -1 if m.max_retries is None else m.max_retries
+        out["max_record_age"] = -1 if m.max_record_age is None else m.max_record_age
+        out["parallelization_factor"] = 1 if m.parallelization_factor is None else m.parallelization_factor
+        out["tumbling_window"] = 0 if m.tumbling_window is None else m.tumbling_window
+        out["on_failure"] = m.on_failure
     return out
-
-
-def _snake(k: str) -> str:
-    import re
-
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", k).lower()
-
-
-def _buses(ev) -> list[str]:
-    try:
-        return [b["Name"] for b in ev.list_event_buses().get("EventBuses", [])] or ["default"]
-    except Exception:
-        return ["default"]
 
 
 # Lambda's limit for a function's code: 250 MB unzipped (so a zip over it cannot be a function's
@@ -297,13 +277,13 @@ def fetch_code(url: str, name: str, *, limit: int | None = None, sha256: str | N
     return data
 
 
-def download_code(aws: AwsSession, name: str) -> bytes:
-    """The deployed zip (via GetFunction's pre-signed Code.Location), bounded and checked."""
-    resp = aws.client("lambda").get_function(FunctionName=name)
-    loc = (resp.get("Code") or {}).get("Location")
-    if not loc:
+def download_code(state: FunctionState) -> bytes:
+    """The deployed zip, from the pre-signed ``Code.Location`` the reader's GetFunction returned,
+    bounded and checked against the CodeSha256."""
+    name = state.name
+    if not state.code.location:
         raise OperationError(f"{name}: AWS returned no code location", hint="is it a container image function?")
-    return fetch_code(loc, name, sha256=(resp.get("Configuration") or {}).get("CodeSha256"))
+    return fetch_code(state.code.location, name, sha256=state.code.sha256)
 
 
 def _mb(n: int) -> str:
@@ -401,7 +381,8 @@ def _write_project_file(path: Path, text: str, *, private: bool) -> None:
 
 def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, with_code: bool = True) -> dict:
     directory = Path(directory)
-    doc, notes = live_project(aws, name)
+    state = read_live(aws, name)
+    doc, notes = project_from_state(state)
     toml_path = directory / cfgmod.DEFAULT_FILE
     src = directory / "src"
     existing = [p for p in (toml_path,) if p.exists()]
@@ -414,9 +395,9 @@ def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, w
     cfgmod.loads(text, file=str(toml_path))  # what we write must load
     files = 0
     if with_code and doc["function"].get("package_type", "Zip") == "Zip":
-        files = extract_code(download_code(aws, name), name, src)
+        files = extract_code(download_code(state), name, src)
     directory.mkdir(parents=True, exist_ok=True)
-    _write_project_file(toml_path, text, private=bool(has_secrets(doc["function"].get("environment"))))
+    _write_project_file(toml_path, text, private=bool(cfgmod.has_secrets(doc["function"].get("environment"))))
     return {"function": name, "directory": str(directory), "project_file": str(toml_path), "files": files,
             "aliases": len(doc.get("aliases", [])), "triggers": len(doc.get("triggers", [])),
             "notes": notes}
