@@ -35,7 +35,7 @@ def info(function: FunctionArg = None) -> None:
 
       lambdactl info orders-api:live -o json
     """
-    from lambdactl.core.resources.functions import get_info
+    from lambdactl.core.resources.info import get_info
 
     name, qualifier = resolve_function(function)
     emit(get_info(aws(), name, qualifier, show_secrets=current().show_secrets), quiet_field="arn")
