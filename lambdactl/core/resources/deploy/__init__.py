@@ -57,6 +57,17 @@ FUNCTION_AREAS = {"role", "code", "configuration", "publish"}    # the function 
 ALL_AREAS = tuple(p[0] for p in PLANNERS)
 
 
+def live_areas(areas: set[str], *, publish: bool):
+    """What plan_deploy reads of the live function: always the function (GetFunction); its versions
+    when publishing (plan_publish takes the newest from them)."""
+    from lambdactl.core.model import Areas
+
+    out = Areas.FUNCTION
+    if publish and "publish" in areas:
+        out |= Areas.VERSIONS
+    return out
+
+
 def planners(areas: set[str] | None = None) -> list[tuple[str, Callable[[DeployContext], list[Step]]]]:
     """The planners to run, in order (those of other modules imported here)."""
     out = []
@@ -132,9 +143,14 @@ def plan_deploy(aws: AwsSession, project: ProjectConfig | None = None, *, spec: 
                                  "show_secrets": show_secrets, "version_description": version_description})
     got = function if function is not None else read_function(aws, spec.name)
     if got is not None:
+        from lambdactl.core.resources.reader import read_function as read_state
+
         ctx.current = got.get("Configuration")
         ctx.state["tags"] = got.get("Tags") or {}
         ctx.state["code"] = got.get("Code") or {}
+        # The live state, read once (the GetFunction above is reused): only the areas a planner here
+        # takes from it, so a no-op deploy of a plain function stays at that one call.
+        ctx.state["live"] = read_state(aws, spec.name, live_areas(areas, publish=publish), function=got)
     elif config_only:
         raise NotFoundError(f"function not found: {spec.name}",
                             hint=missing_hint or "run 'lambdactl deploy' without --config-only to create it")

@@ -108,6 +108,19 @@ def _comparable(cfg: dict) -> dict:
     }
 
 
+def comparable_state(cfg, code) -> dict:
+    """:func:`_comparable` of the model (a :class:`~lambdactl.core.model.Configuration` and its
+    :class:`~lambdactl.core.model.CodeIdentity`): the same record for the same function."""
+    vpc = cfg.vpc
+    return {
+        "code": code.sha256, "runtime": cfg.runtime, "handler": cfg.handler, "memory": cfg.memory,
+        "timeout": cfg.timeout, "role": cfg.role, "env": dict(cfg.environment), "layers": cfg.layer_arns,
+        "ephemeral": cfg.ephemeral_storage, "tracing": cfg.tracing,
+        "vpc": (sorted(vpc.subnets), sorted(vpc.security_groups), vpc.ipv6) if vpc is not None else ([], [], False),
+        "arch": cfg.architecture, "kms": cfg.kms_key or "", "dlq": cfg.dead_letter or "", "image": cfg.image_config,
+    }
+
+
 # --- the planners --------------------------------------------------------------------------
 
 def _show(ctx: DeployContext) -> bool:
@@ -534,7 +547,16 @@ def plan_publish(ctx: DeployContext) -> list[Step]:
     if not ctx.options.get("publish"):
         return []
     before = None
-    if ctx.current is not None:
+    live = ctx.state.get("live")
+    if live is not None and live.versions is not None:      # read by plan_deploy's one read
+        newest_state = live.newest_version
+        if newest_state is not None and not _function_changes_planned(ctx) and \
+                comparable_state(newest_state.configuration, newest_state.code) == \
+                comparable_state(live.configuration, live.code):
+            ctx.state["published_version"] = newest_state.version
+            return []
+        before = newest_state.version if newest_state else None
+    elif ctx.current is not None:
         newest = newest_version(ctx.aws, ctx.function_name)
         if newest is not None and not _function_changes_planned(ctx) \
                 and _comparable(newest) == _comparable(ctx.current):
