@@ -241,3 +241,42 @@ def test_info_export_and_init_read_the_same_state_once(everything, invoke_cli, t
         ops = CALLS.names()
         assert ops.count("lambda.GetFunction") == 1, (args, ops)
         assert "lambda.GetFunctionConfiguration" not in ops, (args, ops)
+
+
+def test_the_adopted_project_file_is_the_live_state(everything, invoke_cli, tmp_path):
+    """One model, two readers: the project file init --from writes, read as the desired state
+    (core/model/desired.py), equals the live state (the reader) on every field the file describes."""
+    from lambdactl import config
+    from lambdactl.aws import session
+    from lambdactl.core.model import Areas
+    from lambdactl.core.model.desired import desired_state, mapping_settings
+    from lambdactl.core.resources.reader import read_function
+
+    d = tmp_path / "adopted"
+    _ok(invoke_cli, "init", str(d), "--from", FN)
+    want = desired_state(config.load(d / "lambdactl.toml"))
+    live = read_function(session(), FN, Areas.ALL)
+    skip = {"arn", "version", "state", "state_reason", "last_update_status", "last_update_status_reason",
+            "last_modified", "revision_id", "layers", "logging"}
+    w, g = want.configuration.to_dict(), live.configuration.to_dict()
+    assert {k: v for k, v in w.items() if k not in skip} == {k: v for k, v in g.items() if k not in skip}
+    assert want.configuration.layer_arns == live.configuration.layer_arns
+    assert want.user_tags == live.user_tags
+    assert [(a.name, a.version) for a in want.aliases] == [(a.name, a.version) for a in live.aliases]
+    assert want.concurrency.reserved == live.concurrency.reserved
+    wa, la = want.async_config, live.async_config
+    assert (wa.max_retries, wa.max_event_age, wa.on_success, wa.on_failure, wa.dead_letter) == \
+        (la.max_retries, la.max_event_age, la.on_success, la.on_failure, la.dead_letter)
+    assert sorted(t.key for t in want.triggers if t.kind != "s3") == sorted(t.key for t in live.triggers if t.kind != "s3")
+    assert sorted((t.bucket, t.events, t.prefix, t.suffix) for t in want.triggers_of("s3")) == \
+        sorted((t.bucket, t.events, t.prefix, t.suffix) for t in live.triggers_of("s3"))
+    for m in want.mappings:
+        got = next(x for x in live.mappings if x.source_arn == m.source_arn)
+        assert mapping_settings(m) == mapping_settings(got), m.kind
+        assert (m.starting_position, m.starting_timestamp) == (got.starting_position, got.starting_timestamp)
+    for kind in ("schedule", "eventbridge"):
+        for t in want.triggers_of(kind):
+            got = next(x for x in live.triggers_of(kind) if x.key == t.key)
+            assert (t.input, getattr(t, "expression", None), getattr(t, "pattern", None)) == \
+                (got.input, getattr(got, "expression", None), getattr(got, "pattern", None))
+    assert (want.url.auth, want.url.cors) == (live.url.auth, live.url.cors)

@@ -18,6 +18,7 @@ from lambdactl.aws import AwsSession
 from lambdactl.core.model import (Areas, EventBridgeTrigger, FunctionState, MappingTrigger, S3Trigger,
                                   ScheduleTrigger, SnsTrigger, UrlTrigger)
 from lambdactl.errors import OperationError, UsageError
+from lambdactl.secrets import has_secrets
 
 
 def read_live(aws: AwsSession, name: str) -> FunctionState:
@@ -67,7 +68,7 @@ def project_from_state(state: FunctionState) -> tuple[dict, list[str]]:
         fn["dead_letter"] = cfg.dead_letter
     if cfg.environment:
         fn["environment"] = dict(cfg.environment)
-        secrets = sorted(cfgmod.has_secrets(cfg.environment))
+        secrets = sorted(has_secrets(cfg.environment))
         if secrets:
             notes.append(f"lambdactl.toml holds secret-looking values ({', '.join(secrets)}): keep it out of "
                          "version control, or move them to SSM Parameter Store / Secrets Manager")
@@ -164,6 +165,7 @@ def mapping_table(m: MappingTrigger) -> dict:
     """The [[triggers]] table that describes a live mapping: its source, batch size and starting
     position, and every other setting that is not the default (``normalize()`` of it gives back the
     mapping's settings)."""
+    from lambdactl.core.model.desired import mapping_settings
     from lambdactl.core.model.triggerspec import ESM_DEFAULTS, ESM_SETTINGS, STREAM_KINDS, compact_json
 
     kind = m.kind
@@ -178,25 +180,6 @@ def mapping_table(m: MappingTrigger) -> dict:
             continue
         t[k] = [compact_json(x) if not isinstance(x, str) else x for x in cur[k]] if k == "filters" else cur[k]
     return t
-
-
-def mapping_settings(m: MappingTrigger) -> dict:
-    """A mapping's settings in the project file's words, AWS's defaults filled in."""
-    from lambdactl.core.model.triggerspec import STREAM_KINDS, compact_json
-
-    out: dict[str, Any] = {"batch_size": m.batch_size, "window": m.window or 0, "enabled": m.enabled,
-                           "report_batch_item_failures": m.report_batch_item_failures,
-                           "filters": sorted((f for f in m.filters if f is not None), key=compact_json)}
-    if m.kind == "sqs":
-        out["max_concurrency"] = m.max_concurrency
-    elif m.kind in STREAM_KINDS:
-        out["bisect_on_error"] = bool(m.bisect_on_error)
-        out["max_retries"] = -1 if m.max_retries is None else m.max_retries
-        out["max_record_age"] = -1 if m.max_record_age is None else m.max_record_age
-        out["parallelization_factor"] = 1 if m.parallelization_factor is None else m.parallelization_factor
-        out["tumbling_window"] = 0 if m.tumbling_window is None else m.tumbling_window
-        out["on_failure"] = m.on_failure
-    return out
 
 
 # Lambda's limit for a function's code: 250 MB unzipped (so a zip over it cannot be a function's
@@ -397,7 +380,7 @@ def adopt(aws: AwsSession, name: str, directory: Path, *, force: bool = False, w
     if with_code and doc["function"].get("package_type", "Zip") == "Zip":
         files = extract_code(download_code(state), name, src)
     directory.mkdir(parents=True, exist_ok=True)
-    _write_project_file(toml_path, text, private=bool(cfgmod.has_secrets(doc["function"].get("environment"))))
+    _write_project_file(toml_path, text, private=bool(has_secrets(doc["function"].get("environment"))))
     return {"function": name, "directory": str(directory), "project_file": str(toml_path), "files": files,
             "aliases": len(doc.get("aliases", [])), "triggers": len(doc.get("triggers", [])),
             "notes": notes}

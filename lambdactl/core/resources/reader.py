@@ -399,11 +399,17 @@ def configuration(cfg: dict) -> Configuration:
                                                   "ApplicationLogLevel": "application_log_level",
                                                   "SystemLogLevel": "system_log_level"}),
         file_systems=tuple((f.get("Arn"), f.get("LocalMountPath")) for f in cfg.get("FileSystemConfigs") or []),
-        snap_start=(cfg.get("SnapStart") or {}).get("ApplyOn") or None,
+        snap_start=_snap_start(cfg),
         version=cfg.get("Version"), state=cfg.get("State"), state_reason=cfg.get("StateReason"),
         last_update_status=cfg.get("LastUpdateStatus"),
         last_update_status_reason=cfg.get("LastUpdateStatusReason"),
         last_modified=iso(cfg.get("LastModified")), revision_id=cfg.get("RevisionId"))
+
+
+def _snap_start(cfg: dict) -> str | None:
+    """SnapStart's ApplyOn; "None" (the API's word for off) is None."""
+    apply_on = (cfg.get("SnapStart") or {}).get("ApplyOn")
+    return apply_on if apply_on and apply_on != "None" else None
 
 
 def code_identity(cfg: dict, code: dict | None = None) -> CodeIdentity:
