@@ -643,9 +643,11 @@ def plan_concurrency(ctx: DeployContext) -> list[Step]:
     name = ctx.function_name
     exists = ctx.current is not None
     steps: list[Step] = []
+    live = ctx.state.get("live")
+    live = live.concurrency if live is not None else None    # read by plan_deploy's one read
 
     if cc.reserved is not None:
-        current = get_reserved(ctx.aws, name) if exists else None
+        current = (live.reserved if live is not None else get_reserved(ctx.aws, name)) if exists else None
         if current != cc.reserved:
             desired = cc.reserved
             note = " (throttles every invocation)" if desired == 0 else ""
@@ -664,7 +666,10 @@ def plan_concurrency(ctx: DeployContext) -> list[Step]:
         return steps
     existing: list[dict] = []
     if exists:
-        listed = list_provisioned(ctx.aws, name)
+        if live is not None:
+            listed = None if live.provisioned is None else [p.to_dict() for p in live.provisioned]
+        else:
+            listed = list_provisioned(ctx.aws, name)
         existing = listed or []          # None: endpoint lacks the API; apply will say so
     by_q = {p["qualifier"]: p for p in existing}
     wait = bool(ctx.options.get("wait"))

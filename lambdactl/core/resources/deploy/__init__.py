@@ -57,14 +57,18 @@ FUNCTION_AREAS = {"role", "code", "configuration", "publish"}    # the function 
 ALL_AREAS = tuple(p[0] for p in PLANNERS)
 
 
-def live_areas(areas: set[str], *, publish: bool):
-    """What plan_deploy reads of the live function: always the function (GetFunction); its versions
-    when publishing (plan_publish takes the newest from them)."""
+def live_areas(areas: set[str], project: ProjectConfig | None = None, *, publish: bool = False,
+               code_only: bool = False):
+    """What plan_deploy reads of the live function, for the planners that take it from the one
+    read: always the function (GetFunction); its versions when publishing (plan_publish); reserved
+    and provisioned concurrency when the project has [concurrency] (plan_concurrency)."""
     from lambdactl.core.model import Areas
 
     out = Areas.FUNCTION
     if publish and "publish" in areas:
         out |= Areas.VERSIONS
+    if "concurrency" in areas and not code_only and getattr(project, "concurrency", None) is not None:
+        out |= Areas.CONCURRENCY
     return out
 
 
@@ -150,7 +154,8 @@ def plan_deploy(aws: AwsSession, project: ProjectConfig | None = None, *, spec: 
         ctx.state["code"] = got.get("Code") or {}
         # The live state, read once (the GetFunction above is reused): only the areas a planner here
         # takes from it, so a no-op deploy of a plain function stays at that one call.
-        ctx.state["live"] = read_state(aws, spec.name, live_areas(areas, publish=publish), function=got)
+        ctx.state["live"] = read_state(aws, spec.name, live_areas(areas, project, publish=publish,
+                                                                  code_only=code_only), function=got)
     elif config_only:
         raise NotFoundError(f"function not found: {spec.name}",
                             hint=missing_hint or "run 'lambdactl deploy' without --config-only to create it")
