@@ -186,7 +186,12 @@ def plan_async(ctx: DeployContext) -> list[Step]:
     desired = {"max_retries": desired_cfg.max_retries, "max_event_age": desired_cfg.max_event_age,
                "on_success": desired_cfg.on_success, "on_failure": desired_cfg.on_failure}
     current = None
-    if ctx.current is not None:
+    live = ctx.state.get("live")
+    live = live.async_config if live is not None else None   # read by plan_deploy's one read
+    if ctx.current is not None and live is not None:
+        current = {"max_retries": live.max_retries, "max_event_age": live.max_event_age,
+                   "on_success": live.on_success, "on_failure": live.on_failure} if live.configured else None
+    elif ctx.current is not None:
         try:
             current = get_async(ctx.aws, ctx.function_name)
         except NotFoundError:

@@ -61,7 +61,8 @@ def live_areas(areas: set[str], project: ProjectConfig | None = None, *, publish
                code_only: bool = False):
     """What plan_deploy reads of the live function, for the planners that take it from the one
     read: always the function (GetFunction); its versions when publishing (plan_publish); reserved
-    and provisioned concurrency when the project has [concurrency] (plan_concurrency)."""
+    and provisioned concurrency when the project has [concurrency] (plan_concurrency); the event
+    invoke config when it has [function.async] (plan_async)."""
     from lambdactl.core.model import Areas
 
     out = Areas.FUNCTION
@@ -69,6 +70,8 @@ def live_areas(areas: set[str], project: ProjectConfig | None = None, *, publish
         out |= Areas.VERSIONS
     if "concurrency" in areas and not code_only and getattr(project, "concurrency", None) is not None:
         out |= Areas.CONCURRENCY
+    if "async" in areas and not code_only and project is not None and project.function.async_ is not None:
+        out |= Areas.ASYNC
     return out
 
 
