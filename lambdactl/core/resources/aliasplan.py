@@ -58,10 +58,15 @@ def plan_aliases(ctx) -> list:
     publishing = bool(options.get("publish"))
     known_published = ctx.state.get("published_version") if ctx.state else None
     aws = ctx.aws
-    versions = get_versions(aws, function) if exists else []
-    have = {v["Version"] for v in versions}
-    newest = versions[-1]["Version"] if versions else None
-    aliases = {a["Name"]: a for a in get_aliases(aws, function)} if exists else {}
+    live = ctx.state.get("live") if ctx.state else None    # plan_deploy's one read
+    if exists and live is not None and live.versions is not None and live.aliases is not None:
+        version_ids = [v.version for v in live.versions]
+        aliases = {a.name: _api_alias(a) for a in live.aliases}
+    else:
+        version_ids = [v["Version"] for v in get_versions(aws, function)] if exists else []
+        aliases = {a["Name"]: a for a in get_aliases(aws, function)} if exists else {}
+    have = set(version_ids)
+    newest = version_ids[-1] if version_ids else None
     name = _short(function)
     steps = []
     for alias, spec in wanted.items():
@@ -113,6 +118,15 @@ def plan_aliases(ctx) -> list:
         step.apply = _alias_apply(step, alias, spec, resolved if ver != "published" else None)
         steps.append(step)
     return steps
+
+
+def _api_alias(a) -> dict:
+    """The model's Alias in the API's shape (what alias_record reads)."""
+    d = {"Name": a.name, "FunctionVersion": a.version, "Description": a.description,
+         "AliasArn": a.arn, "RevisionId": a.revision_id}
+    if a.weights:
+        d["RoutingConfig"] = {"AdditionalVersionWeights": dict(a.weights)}
+    return d
 
 
 def _first_release_warning(alias: str, pct) -> str:

@@ -58,9 +58,10 @@ ALL_AREAS = tuple(p[0] for p in PLANNERS)
 
 
 def live_areas(areas: set[str], project: ProjectConfig | None = None, *, publish: bool = False,
-               code_only: bool = False):
+               alias: str | None = None, code_only: bool = False):
     """What plan_deploy reads of the live function, for the planners that take it from the one
-    read: always the function (GetFunction); its versions when publishing (plan_publish); reserved
+    read: always the function (GetFunction); its versions when publishing (plan_publish); versions
+    and aliases when the project has [[aliases]] or deploy --alias (plan_aliases); reserved
     and provisioned concurrency when the project has [concurrency] (plan_concurrency); the event
     invoke config when it has [function.async] (plan_async)."""
     from lambdactl.core.model import Areas
@@ -68,6 +69,8 @@ def live_areas(areas: set[str], project: ProjectConfig | None = None, *, publish
     out = Areas.FUNCTION
     if publish and "publish" in areas:
         out |= Areas.VERSIONS
+    if "aliases" in areas and (alias or getattr(project, "aliases", None)):
+        out |= Areas.VERSIONS | Areas.ALIASES
     if "concurrency" in areas and not code_only and getattr(project, "concurrency", None) is not None:
         out |= Areas.CONCURRENCY
     if "async" in areas and not code_only and project is not None and project.function.async_ is not None:
@@ -157,7 +160,7 @@ def plan_deploy(aws: AwsSession, project: ProjectConfig | None = None, *, spec: 
         ctx.state["code"] = got.get("Code") or {}
         # The live state, read once (the GetFunction above is reused): only the areas a planner here
         # takes from it, so a no-op deploy of a plain function stays at that one call.
-        ctx.state["live"] = read_state(aws, spec.name, live_areas(areas, project, publish=publish,
+        ctx.state["live"] = read_state(aws, spec.name, live_areas(areas, project, publish=publish, alias=alias,
                                                                   code_only=code_only), function=got)
     elif config_only:
         raise NotFoundError(f"function not found: {spec.name}",
