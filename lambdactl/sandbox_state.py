@@ -39,30 +39,18 @@ def read() -> dict | None:
 
 def ensure_state_dir() -> Path:
     """The state directory, created for this user only (0700) when missing."""
-    d = state_dir()
-    if not d.is_dir():
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(d, 0o700)
-    return d
+    from lambdactl.files import private_dir
+
+    return private_dir(state_dir())
 
 
 def write(pid: int, port: int, host: str = "127.0.0.1") -> dict:
-    import tempfile
+    from lambdactl.files import replace_atomically
 
     d = {"pid": pid, "port": port, "host": host, "endpoint": f"http://{host}:{port}"}
     p = state_file()
     ensure_state_dir()
-    fd, tmp = tempfile.mkstemp(prefix=".sandbox.", suffix=".tmp", dir=p.parent)   # 0600
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(d))
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    replace_atomically(p, [json.dumps(d).encode()])   # 0600
     return d
 
 

@@ -17,7 +17,7 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "lambdactl"
-FOUNDATION = {"lambdactl", "lambdactl.errors", "lambdactl.settings", "lambdactl.fmt", "lambdactl.secrets",
+FOUNDATION = {"lambdactl", "lambdactl.errors", "lambdactl.settings", "lambdactl.fmt", "lambdactl.secrets", "lambdactl.files",
               "lambdactl.sandbox_state"}
 CORE_ORDER = ["model", "build", "resources", "observe", "run"]
 AWS_TALKERS = ("boto3", "botocore", "lambdactl.aws")

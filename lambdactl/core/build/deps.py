@@ -363,7 +363,7 @@ def install(requirements: str | os.PathLike, *, runtime: str, architecture: str,
     import tempfile
 
     if use_cache:
-        from lambdactl.core.build.zipbuild import private_dir
+        from lambdactl.files import private_dir
 
         try:
             private_dir(private_dir(cache_dir) / "deps")
@@ -399,7 +399,7 @@ def install(requirements: str | os.PathLike, *, runtime: str, architecture: str,
     packages = _packages(site)
     if not use_cache:
         return DepsResult(site, key, False, True, packages, temporary=True)
-    from lambdactl.core.build.zipbuild import write_private
+    from lambdactl.files import write_private
 
     write_private(work / MARKER, json.dumps({"key": key, "runtime": runtime, "architecture": architecture,
                                              "requirements": str(req.resolve()), "packages": packages}).encode())

@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from lambdactl.core.build.zipbuild import BLOCK, LEVEL, SPLIT_MIN, Compressed, backend, private_dir, write_all
+from lambdactl.core.build.zipbuild import BLOCK, LEVEL, SPLIT_MIN, Compressed, backend
+from lambdactl.files import private_dir, write_all
 
 CACHE_FORMAT = 5
 INDEX_MAGIC = b"LCX2"

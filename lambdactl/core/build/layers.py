@@ -275,7 +275,7 @@ def _staged_tree(deps_res, cache_root: Path, use_cache: bool) -> tuple[Path, Pat
     """(tree to zip, temporary directory to remove afterwards or None). The layer cache is
     private: directories 0700, the marker 0600 (the staged files are hard links of the
     dependency cache's, which are 0600/0700 already)."""
-    from lambdactl.core.build.zipbuild import private_dir, write_private
+    from lambdactl.files import private_dir, write_private
 
     if use_cache and not deps_res.temporary:
         final = cache_root / "layers" / deps_res.key[:32]

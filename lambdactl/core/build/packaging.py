@@ -52,9 +52,7 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
-import marshal
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -66,6 +64,7 @@ from lambdactl.core.build.entrycache import EntryCache
 from lambdactl.core.build.sourcetree import IGNORE_FILE, OWNER_ONLY, FileItem, collect, ignore_rules
 from lambdactl.core.build.syntaxcheck import _CheckRun, _syntax_error, _vendored, syntax_checker
 from lambdactl.errors import OperationError, UsageError
+from lambdactl.files import private_dir
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 MAX_ZIPPED = 50 * 1024 * 1024            # direct upload limit (larger: through S3)
@@ -321,7 +320,7 @@ def _build(src: Path, items: dict[str, FileItem], deps_res, dep_files: int, *, r
     if use_cache:
         key = hashlib.sha256(os.path.realpath(src).encode()).hexdigest()[:24]
         try:
-            cache_dir = zipbuild.private_dir(zipbuild.private_dir(cache_root) / "entries") / key
+            cache_dir = private_dir(private_dir(cache_root) / "entries") / key
         except OSError:
             cache_dir = None
     mark("plan")
@@ -602,11 +601,6 @@ def _hash_pieces(pieces: list, box: list) -> None:
     box.append(base64.b64encode(h.digest()).decode())
 
 
-def _writev(fd: int, chunks: list) -> None:
-    """Write all ``chunks`` to ``fd`` with few system calls (no joined copy in memory)."""
-    zipbuild.write_all(fd, chunks)
-
-
 def _umask() -> int:
     """The process umask (read without changing it where /proc tells it)."""
     try:
@@ -642,7 +636,7 @@ def _write(path: Path, chunks: list, size: int, *, in_place: bool = False, sha=N
             try:
                 fd = os.open(path, os.O_WRONLY)
                 try:
-                    _writev(fd, chunks)
+                    zipbuild.write_all(fd, chunks)
                     os.ftruncate(fd, size)
                 finally:
                     os.close(fd)
@@ -653,22 +647,9 @@ def _write(path: Path, chunks: list, size: int, *, in_place: bool = False, sha=N
                     pass
                 raise
             return "written"
-        import tempfile
+        from lambdactl.files import replace_atomically
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            try:
-                _writev(fd, chunks)
-                os.fchmod(fd, 0o666 & ~_umask())
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        replace_atomically(path, chunks, mode=0o666 & ~_umask())
     except OSError as exc:
         raise OperationError(f"cannot write {path}: {exc.strerror}", hint="check --out and its directory")
     return "written"

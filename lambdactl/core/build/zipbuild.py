@@ -25,7 +25,7 @@ import os
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
+from lambdactl.files import write_all
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 LEVEL = None                    # None: the backend's default level (below)
@@ -97,61 +97,6 @@ def backend() -> Backend:
         got = Backend("zlib", ZLIB_ID, ZLIB_LEVEL, True, _zlib_compress, zlib.crc32)
     _BACKENDS[want] = got
     return got
-
-
-def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) 0700; tighten it to 0700 when it exists looser."""
-    path = Path(path)
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        if p.parent == p:
-            break
-        p = p.parent
-    for d in reversed(missing):
-        try:
-            os.mkdir(d, 0o700)
-        except FileExistsError:
-            pass
-    try:
-        st = os.stat(path)
-        if st.st_mode & 0o077:
-            os.chmod(path, 0o700)
-    except OSError:
-        pass
-    return path
-
-
-def write_all(fd: int, pieces: list) -> None:
-    """Write ``pieces`` (bytes-like) to ``fd`` with few system calls (writev, 1024 at a time)."""
-    if not hasattr(os, "writev"):  # pragma: no cover - Windows
-        for c in pieces:
-            mv = memoryview(c)
-            while len(mv):
-                mv = mv[os.write(fd, mv):]
-        return
-    for i in range(0, len(pieces), 1024):
-        batch = pieces[i:i + 1024]
-        want = 0
-        for c in batch:
-            want += len(c)
-        done = os.writev(fd, batch)
-        if done < want:                     # a short write: finish this batch plainly
-            rest = memoryview(b"".join(batch))[done:]
-            while len(rest):
-                rest = rest[os.write(fd, rest):]
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new/overwritten file created 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        mv = memoryview(data)
-        while len(mv):
-            mv = mv[os.write(fd, mv):]
-    finally:
-        os.close(fd)
 
 
 # --- compression --------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from lambdactl.files import private_dir
 from lambdactl.errors import UsageError
 
 INVOKE_RE = re.compile(r"^/(?P<api>[^/]+)/functions/(?P<fn>[^/]+)/invocations/?$")
@@ -67,7 +68,7 @@ class SandboxApp:
 
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.cache = Path(cache_dir or default_cache_dir()) / "sandbox-code"
-        _private_dir(self.cache)                   # the code of every function deployed to it
+        private_dir(self.cache)                   # the code of every function deployed to it
         self._lock = threading.Lock()
         self._pools: dict[tuple, list] = {}        # environment key -> idle workers
         self._inflight: dict[str, int] = {}
@@ -319,12 +320,6 @@ class InvalidZip(Exception):
     """The deployment package cannot be unpacked (too big, too many entries, not a zip)."""
 
 
-def _private_dir(path: Path) -> None:
-    """Create ``path`` (and missing parents) for this user only (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-
-
 def _unpack(data: bytes, dest: Path) -> None:
     """Extract a deployment package into ``dest`` (a fresh private directory): Lambda's unzipped
     size limit checked on the declared sizes before anything is written, and again while
@@ -350,9 +345,9 @@ def _unpack(data: bytes, dest: Path) -> None:
             if target != root and root not in target.parents:
                 raise InvalidZip(f"the deployment package has an entry outside its root: {info.filename!r}")
             if info.is_dir():
-                _private_dir(target)
+                private_dir(target)
                 continue
-            _private_dir(target.parent)
+            private_dir(target.parent)
             unix_mode = (info.external_attr >> 16) & 0o170000
             if unix_mode and unix_mode != 0o100000:      # a symlink or device entry: Lambda would not run it
                 continue
