@@ -85,6 +85,7 @@ class AliasConfig:
     name: str
     version: str = "published"      # "published" (the version this deploy publishes) or a number
     description: str = ""
+    routing: dict[str, float] = field(default_factory=dict)   # {version: weight 0..1}: AdditionalVersionWeights
 
 
 @dataclass
@@ -402,7 +403,7 @@ def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> 
     for i, a in enumerate(aliases):
         key = f"aliases[{i}]"
         a = v.table(a, key)
-        v.unknown(a, {"name", "version", "description"}, key)
+        v.unknown(a, {"name", "version", "description", "routing"}, key)
         an = v.str_(a, "name", key, required=True)
         if not re.match(r"^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$", an):
             v.fail(f"{key}.name", f"{an!r} is not a valid alias name",
@@ -416,7 +417,8 @@ def validate(data: dict, file: str = DEFAULT_FILE, path: Path | None = None) -> 
         if not isinstance(ver, str) or not (ver == "published" or ver.isdigit()):
             v.fail(f"{key}.version", f"{ver!r} is not allowed",
                    hint="\"published\" (the version this deploy publishes) or a version number")
-        pc.aliases.append(AliasConfig(an, ver, v.str_(a, "description", key, "")))
+        routing = _alias_routing(v, a, key, ver)
+        pc.aliases.append(AliasConfig(an, ver, v.str_(a, "description", key, ""), routing))
 
     triggers = data.get("triggers", [])
     if not isinstance(triggers, list):
@@ -587,6 +589,36 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _alias_routing(v, a: dict, key: str, version: str) -> dict[str, float]:
+    """``routing = { "5" = 0.1 }`` of an ``[[aliases]]`` table: one additional version (a published
+    version number other than the alias's) and its weight, more than 0 and less than 1."""
+    from lambdactl.core.model.state import percent
+
+    if "routing" not in a:
+        return {}
+    r = a["routing"]
+    hint = 'e.g. routing = { "5" = 0.1 }: one other published version and its share, more than 0 and less than 1'
+    if not isinstance(r, dict):
+        v.fail(f"{key}.routing", f"must be a table, got {_tname(r)}", hint=hint)
+    if len(r) > 1:
+        v.fail(f"{key}.routing", f"{len(r)} additional versions: AWS routes to at most one besides the alias's",
+               hint=hint)
+    out: dict[str, float] = {}
+    for rv, w in r.items():
+        where = f"{key}.routing.{rv}" if str(rv).isprintable() else f"{key}.routing"
+        if not (rv.isascii() and rv.isdigit() and int(rv) >= 1):
+            v.fail(where, f"{rv!r} is not a version number", hint=hint)
+        rv = str(int(rv))
+        if rv == version:
+            v.fail(where, f"version {rv} is the alias's own version", hint="route to another version, or drop routing")
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or w != w:
+            v.fail(where, f"must be a number, got {_tname(w)}", hint="allowed range: more than 0, less than 1")
+        if not 0 < w < 1 or not 0 < percent(w) < 100:
+            v.fail(where, f"{w} is out of range", hint="allowed range: more than 0, less than 1 (0.1 is 10 %)")
+        out[rv] = float(w)
+    return out
 
 
 def _toml_key(k: str) -> str:

@@ -31,7 +31,8 @@ def desired_state(project, *, arn: str = "") -> FunctionState:
     aliases = None
     if project.aliases:
         areas |= Areas.ALIASES
-        aliases = tuple(Alias(name=a.name, version=str(a.version), description=a.description or "")
+        aliases = tuple(Alias(name=a.name, version=str(a.version), description=a.description or "",
+                              weights=dict(getattr(a, "routing", None) or {}))
                         for a in sorted(project.aliases, key=lambda a: a.name))
     concurrency = None
     if project.concurrency is not None:

@@ -17,6 +17,7 @@ from lambdactl import config as cfgmod
 from lambdactl.aws import AwsSession
 from lambdactl.core.model import (Areas, EventBridgeTrigger, FunctionState, MappingTrigger, S3Trigger,
                                   ScheduleTrigger, SnsTrigger, UrlTrigger)
+from lambdactl.core.model.state import percent
 from lambdactl.errors import OperationError, UsageError
 from lambdactl.secrets import has_secrets
 
@@ -101,7 +102,10 @@ def project_from_state(state: FunctionState) -> tuple[dict, list[str]]:
         entry = {"name": a.name, "version": a.version}
         if user_description(a.description):      # without lambdactl's rollback record
             entry["description"] = user_description(a.description)
-        if a.weights:
+        routing = {str(v): float(w) for v, w in a.weights.items() if 0 < percent(w) < 100}
+        if routing and len(routing) == len(a.weights) == 1 and a.version.isdigit():
+            entry["routing"] = routing      # the canary: [[aliases]] routing = { "2" = 0.1 }
+        elif a.weights:
             notes.append(f"alias {a.name} routes {a.weights} to a canary: the project file records only its "
                          f"primary version; use 'lambdactl alias' to manage the canary")
         aliases.append(entry)

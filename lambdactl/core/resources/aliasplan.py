@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from lambdactl.core.model.naming import short_name as _short
+from lambdactl.core.model.state import percent
 from lambdactl.core.resources.aliases import (_desired_routes, alias_record, get_alias, parse_percent, parse_version,
                                               routing_text, set_alias, user_description, validate_alias_name)
 from lambdactl.core.resources.versions import get_aliases, get_versions
@@ -20,6 +21,9 @@ def plan_aliases(ctx) -> list:
       deploy (``ctx.options["publish"]`` falsy), the newest published version; when nothing is
       published, the alias is skipped with a warning.
     - a number → that version (must exist: NotFoundError at plan time).
+    - ``routing = {"5" = 0.1}`` → that share of the alias's traffic goes to version 5 (it must exist;
+      it is compared and set like the primary); without ``routing`` the alias sends all of its
+      traffic to its version (a canary set by hand is ended).
     - ``ctx.options["alias"]`` routes that alias to the published version; with
       ``ctx.options["canary"]`` = P the current primary stays and P % goes to the new version
       (100 promotes; a missing alias is created at the new version).
@@ -35,8 +39,10 @@ def plan_aliases(ctx) -> list:
     options = ctx.options or {}
     wanted: dict[str, dict] = {}
     for a in (getattr(project, "aliases", None) or []):
+        routing = getattr(a, "routing", None) or {}
         wanted[a.name] = {"version": str(a.version), "description": user_description(a.description) or None,
-                          "canary": None}
+                          "canary": None,
+                          "routing": next(((str(v), percent(w)) for v, w in routing.items()), None)}
     opt_alias = options.get("alias")
     canary = options.get("canary")
     if canary is not None and canary != "" and not opt_alias:
@@ -45,7 +51,8 @@ def plan_aliases(ctx) -> list:
         validate_alias_name(opt_alias)
         p = parse_percent(canary, "--canary", allow_zero=False) if canary not in (None, "") else None
         spec = wanted.get(opt_alias, {"description": None})
-        wanted[opt_alias] = {"version": "published", "description": spec.get("description"), "canary": p}
+        wanted[opt_alias] = {"version": "published", "description": spec.get("description"), "canary": p,
+                             "routing": None}
     if not wanted:
         return []
     for n, spec in wanted.items():
@@ -91,16 +98,27 @@ def plan_aliases(ctx) -> list:
                     hint=(f"the newest published version is {newest}" if newest
                           else "nothing is published yet: use version = \"published\" with deploy --publish"))
             resolved, label = ver, ver
+        routing = spec["routing"]
+        if routing is not None:
+            if routing[0] not in have:
+                raise NotFoundError(
+                    f"aliases {alias}.routing: version {routing[0]} of {name} does not exist",
+                    hint=(f"the newest published version is {newest}" if newest else "nothing is published yet"))
+            if resolved == routing[0]:
+                raise UsageError(f"aliases {alias}.routing: version {routing[0]} is the alias's own version",
+                                 hint="route to another version, or drop routing")
         pct = spec["canary"]
         if pct is not None and pct < 100 and cur is None:
             ctx.state.setdefault("warnings", []).append(_first_release_warning(alias, pct))
             spec["first_release_warned"] = True
         if resolved is not None:
-            desired = _desired_for(before, resolved, pct)
+            desired = _desired_routes(resolved, routing) if routing else _desired_for(before, resolved, pct)
             if before is not None and desired == before["routes"] and (
                     spec["description"] is None or spec["description"] == before["description"]):
                 continue
             after_text = routing_text(desired)
+        elif routing is not None:
+            after_text = f"new ({_rest(routing[1])}%) + {routing[0]} ({routing[1]}%)"
         elif pct is not None and pct < 100 and before is not None:
             after_text = f"{before['version']} ({_rest(pct)}%) + new ({pct}%)"
         else:
@@ -111,6 +129,8 @@ def plan_aliases(ctx) -> list:
         else:
             desc = f"alias {alias}: {'create at' if cur is None else 'point at'} " \
                    f"{'version ' + label if resolved else label}"
+            if routing is not None:
+                desc += f", {routing[1]}% to version {routing[0]}"
         changes = [Change("routing", before["routing"] if before else None, after_text)]
         if spec["description"] is not None and (before is None or before["description"] != spec["description"]):
             changes.append(Change("description", before["description"] if before else None, spec["description"]))
@@ -162,8 +182,11 @@ def _alias_apply(step, alias: str, spec: dict, fixed_version: str | None):
             version = newest[-1]["Version"]
         version = str(version)
         pct = spec["canary"]
-        weight = None
+        weight = spec.get("routing")
         primary = version
+        if weight is not None and weight[0] == version:
+            raise UsageError(f"aliases {alias}.routing: version {version} is the alias's own version",
+                             hint="route to another version, or drop routing")
         if pct is not None and pct < 100:
             cur = get_alias(aws, function, alias)
             if cur is not None and str(cur["FunctionVersion"]) != version:
