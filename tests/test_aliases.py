@@ -658,3 +658,77 @@ def test_export_and_adopt_show_the_users_alias_description_without_the_record(in
 
     doc, _notes = live_project(_session(), "fn")
     assert doc["aliases"] == [{"name": "live", "version": "2", "description": "orders"}]
+
+
+# --- [[aliases]] routing: a canary's weight in the project file ------------------------------
+
+def test_deploy_project_routing_sets_the_weight_and_a_rerun_is_unchanged(invoke_cli, project_dir, boto):
+    """routing = { "1" = 0.1 } on an alias at version 2: deploy sets the weight (read back from
+    moto), diff --exit-code is 0 afterwards and a second deploy changes nothing."""
+    (project_dir / "src").mkdir()
+    app = project_dir / "src" / "app.py"
+    base = '[function]\nname = "routed"\nruntime = "python3.12"\nhandler = "app.handler"\nsource = "src"\n'
+    toml = project_dir / "lambdactl.toml"
+    toml.write_text(base)
+    for i in (1, 2):
+        app.write_text(f"def handler(event, context):\n    return {i}\n")
+        r = invoke_cli("deploy", "--publish")
+        assert r.exit_code == 0, r.stderr
+    toml.write_text(base + '\n[[aliases]]\nname = "live"\nversion = 2\nrouting = { "1" = 0.1 }\n')
+    r = invoke_cli("diff", "-o", "json")
+    steps = r.json()["steps"]
+    assert [(s["area"], s["action"]) for s in steps] == [("alias", "create")], steps
+    assert steps[0]["changes"][0]["after"] == "2 (90%) + 1 (10%)", steps
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    assert _alias(boto, fn="routed") == ("2", {"1": 0.1})
+    r = invoke_cli("diff", "--exit-code", "-o", "json")
+    assert r.exit_code == 0 and r.json()["steps"] == [], (r.stdout, r.stderr)
+    revision = boto("lambda").get_alias(FunctionName="routed", Name="live")["RevisionId"]
+    r = invoke_cli("deploy")
+    assert r.exit_code == 0, r.stderr
+    assert boto("lambda").get_alias(FunctionName="routed", Name="live")["RevisionId"] == revision
+    # Another weight is an update; dropping routing ends the canary (today's behaviour without the key).
+    toml.write_text(base + '\n[[aliases]]\nname = "live"\nversion = 2\nrouting = { "1" = 0.25 }\n')
+    assert invoke_cli("deploy").exit_code == 0
+    assert _alias(boto, fn="routed") == ("2", {"1": 0.25})
+    toml.write_text(base + '\n[[aliases]]\nname = "live"\nversion = 2\n')
+    assert invoke_cli("deploy").exit_code == 0
+    assert _alias(boto, fn="routed") == ("2", {})
+
+
+def test_plan_aliases_routing(two_versions, boto):
+    from lambdactl.core.resources.aliasplan import plan_aliases
+    from lambdactl.core.resources.plan import Executor
+    from lambdactl.errors import NotFoundError, UsageError
+
+    toml = '[[aliases]]\nname = "live"\nversion = 1\nrouting = { "2" = 0.05 }\n'
+    ctx = _ctx(boto, toml)
+    steps = plan_aliases(ctx)
+    assert len(steps) == 1 and steps[0].description == "alias live: create at version 1, 5% to version 2"
+    Executor().run(ctx, steps)
+    assert _alias(boto) == ("1", {"2": 0.05})
+    assert plan_aliases(_ctx(boto, toml)) == []
+    # The version this deploy publishes, with a canary to an older one.
+    ctx = _ctx(boto, '[[aliases]]\nname = "next"\nrouting = { "1" = 0.5 }\n', publish=True)
+    steps = plan_aliases(ctx)
+    assert steps[0].changes[0].after == "new (50%) + 1 (50%)"
+    ctx.state["published_version"] = "2"
+    Executor().run(ctx, steps)
+    assert _alias(boto, "next") == ("2", {"1": 0.5})
+    with pytest.raises(NotFoundError, match="aliases live.routing: version 7"):
+        plan_aliases(_ctx(boto, '[[aliases]]\nname = "live"\nversion = 1\nrouting = { "7" = 0.1 }\n'))
+    with pytest.raises(UsageError, match="own version"):   # "published" is version 2 here
+        plan_aliases(_ctx(boto, '[[aliases]]\nname = "live"\nrouting = { "2" = 0.1 }\n'))
+
+
+def test_adopt_writes_the_canary_as_routing(two_versions, boto):
+    from lambdactl.config import dumps, loads
+    from lambdactl.core.resources.adopt import live_project
+
+    boto("lambda").create_alias(FunctionName="fn", Name="live", FunctionVersion="1",
+                                RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})
+    doc, notes = live_project(_session(), "fn")
+    assert doc["aliases"] == [{"name": "live", "version": "1", "routing": {"2": 0.1}}]
+    assert not any("canary" in n for n in notes), notes
+    assert loads(dumps(doc)).aliases[0].routing == {"2": 0.1}

@@ -630,6 +630,17 @@ BROKEN_TOML = [
     ("alias-duplicate", toml(tail='[[aliases]]\nname = "live"\n[[aliases]]\nname = "live"\n'), "aliases[1].name"),
     ("alias-bad-version", toml(tail='[[aliases]]\nname = "live"\nversion = "latest"\n'), "aliases[0].version"),
     ("alias-unknown-key", toml(tail='[[aliases]]\nname = "live"\nweight = 10\n'), "aliases[0].weight"),
+    ("alias-routing-not-table", toml(tail='[[aliases]]\nname = "live"\nrouting = 0.1\n'), "aliases[0].routing"),
+    ("alias-routing-two-versions", toml(tail='[[aliases]]\nname = "live"\nversion = 1\n'
+                                             'routing = { "2" = 0.1, "3" = 0.1 }\n'), "aliases[0].routing"),
+    ("alias-routing-own-version", toml(tail='[[aliases]]\nname = "live"\nversion = 2\nrouting = { "2" = 0.1 }\n'),
+     "aliases[0].routing.2"),
+    ("alias-routing-version-0", toml(tail='[[aliases]]\nname = "live"\nrouting = { "0" = 0.1 }\n'),
+     "aliases[0].routing.0"),
+    ("alias-routing-version-name", toml(tail='[[aliases]]\nname = "live"\nrouting = { "latest" = 0.1 }\n'),
+     "aliases[0].routing.latest"),
+    ("alias-routing-weight-string", toml(tail='[[aliases]]\nname = "live"\nrouting = { "2" = "10%" }\n'),
+     "aliases[0].routing.2"),
     ("trigger-unknown-type", toml(tail='[[triggers]]\ntype = "ftp"\n'), "triggers[0].type"),
     ("trigger-no-type", toml(tail='[[triggers]]\nexpression = "rate(5 minutes)"\n'), "triggers[0].type"),
     ("trigger-schedule-bad-rate", toml(tail='[[triggers]]\ntype = "schedule"\nexpression = "rate(5 minute)"\n'),
@@ -824,6 +835,13 @@ RANGE_TOML = [
     ("url-cors-max-age-negative", toml_trigger('type = "url"\ncors = {max_age = -1}'), "triggers[0]"),
     ("schedule-year-2200", toml_trigger('type = "schedule"\nexpression = "cron(0 12 ? * MON 2200)"'),
      "triggers[0].expression"),
+    # [[aliases]] routing: a weight more than 0 and less than 1 (0 and 1 are no canary)
+    ("alias-routing-weight-0", toml(tail='[[aliases]]\nname = "live"\nversion = 1\nrouting = { "2" = 0 }\n'),
+     "aliases[0].routing.2: 0 is out of range"),
+    ("alias-routing-weight-1", toml(tail='[[aliases]]\nname = "live"\nversion = 1\nrouting = { "2" = 1.0 }\n'),
+     "aliases[0].routing.2: 1.0 is out of range"),
+    ("alias-routing-weight-tiny", toml(tail='[[aliases]]\nname = "live"\nversion = 1\n'
+                                            'routing = { "2" = 0.0000001 }\n'), "aliases[0].routing.2"),
 ]
 CASES += RANGE_CASES
 CASES += [case(f"edge-toml-{id}", ["deploy"], 2, needle, files=files) for id, files, needle in RANGE_TOML]
@@ -1283,6 +1301,10 @@ VALID_EDGES = [
     edge("toml-url-cors-86400", DRY, _exit0, files=toml_trigger('type = "url"\ncors = {max_age = 86400}')),
     edge("toml-schedule-cron-high", DRY, _exit0,
          files=toml_trigger('type = "schedule"\nexpression = "cron(59 23 31 12 ? 2199)"')),
+    edge("toml-alias-routing-low", DRY, _plan(routing="1 (99.9999%) + 2 (0.0001%)"), setup=_version_2,
+         files=toml(tail='[[aliases]]\nname = "live"\nversion = 1\nrouting = { "2" = 0.000001 }\n')),
+    edge("toml-alias-routing-high", DRY, _plan(routing="1 (0.0001%) + 2 (99.9999%)"), setup=_version_2,
+         files=toml(tail='[[aliases]]\nname = "live"\nversion = 1\nrouting = { "2" = 0.999999 }\n')),
 ]
 
 
